@@ -1,0 +1,46 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
+import { AppError } from '../common/errors';
+import { AuthContext, IS_PUBLIC, REQUIRED_ROLES } from './auth-context';
+import { AuthService } from './auth.service';
+import type { Role } from './membership.entity';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The one global guard, in the contract's order: session (401), CSRF for cookie writes (403), role (403). */
+@Injectable()
+export class SessionGuard extends AuthGuard('session') {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+  ) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    await super.canActivate(context);
+    const req = context.switchToHttp().getRequest<Request & { user: AuthContext }>();
+    const who = req.user;
+    if (who.via === 'cookie' && !SAFE_METHODS.has(req.method) && !this.auth.checkCsrf(who.sessionId, req.headers['x-csrf-token'])) {
+      throw new AppError('csrf_failed', 'x-csrf-token is missing or does not match the session');
+    }
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets);
+    if (roles && !roles.includes(who.role)) throw new AppError('forbidden', `this needs the role ${roles.join(' or ')}`);
+    return true;
+  }
+
+  override handleRequest<T>(err: unknown, user: T): T {
+    if (err) throw err;
+    if (!user) throw new AppError('unauthenticated', 'a session is required');
+    return user;
+  }
+
+  override getAuthenticateOptions() {
+    return { session: false };
+  }
+}

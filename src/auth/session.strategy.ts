@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import { Strategy } from 'passport-custom';
+import { AppError } from '../common/errors';
+import type { AuthContext } from './auth-context';
+import { AuthService } from './auth.service';
+
+export const SESSION_COOKIE = 'mk_session';
+
+/** The token the request carries: a bearer header decides when present, else the cookie. */
+export function sessionTokenOf(req: Request): { token: string; via: AuthContext['via'] } | null {
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    // A malformed or bad bearer header is a 401: never a fall-back to the cookie.
+    return { token: m?.[1] ?? '', via: 'bearer' };
+  }
+  const cookie = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+  return typeof cookie === 'string' && cookie ? { token: cookie, via: 'cookie' } : null;
+}
+
+/** Passport strategy `session`: Authorization: Bearer, else the mk_session cookie. */
+@Injectable()
+export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
+  constructor(private readonly auth: AuthService) {
+    super();
+  }
+
+  async validate(req: Request): Promise<AuthContext> {
+    const sent = sessionTokenOf(req);
+    if (!sent) throw new AppError('unauthenticated', 'a session is required');
+    const ctx = await this.auth.authenticate(sent.token, sent.via);
+    if (!ctx) throw new AppError('unauthenticated', 'session is not valid or has expired');
+    return ctx;
+  }
+}
