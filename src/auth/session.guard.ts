@@ -6,6 +6,7 @@ import { AppError } from '../common/errors';
 import { AuthContext, IS_PUBLIC, REQUIRED_ROLES } from './auth-context';
 import { AuthService } from './auth.service';
 import type { Role } from './membership.entity';
+import { AUTHENTICATOR } from './session.strategy';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -23,14 +24,22 @@ export class SessionGuard extends AuthGuard('session') {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    await super.canActivate(context);
     const req = context.switchToHttp().getRequest<Request & { user: AuthContext }>();
+    // Passport keeps one strategy per name for the whole process; hand it this app's
+    // authenticator so several apps in one process (tests, a worker beside an api) stay apart.
+    (req as Request & { [AUTHENTICATOR]?: AuthService })[AUTHENTICATOR] = this.auth;
+    await super.canActivate(context);
     const who = req.user;
-    if (who.via === 'cookie' && !SAFE_METHODS.has(req.method) && !this.auth.checkCsrf(who.sessionId, req.headers['x-csrf-token'])) {
+    if (
+      who.via === 'cookie' &&
+      !SAFE_METHODS.has(req.method) &&
+      !this.auth.checkCsrf(who.sessionId, req.headers['x-csrf-token'])
+    ) {
       throw new AppError('csrf_failed', 'x-csrf-token is missing or does not match the session');
     }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets);
-    if (roles && !roles.includes(who.role)) throw new AppError('forbidden', `this needs the role ${roles.join(' or ')}`);
+    if (roles && !roles.includes(who.role))
+      throw new AppError('forbidden', `this needs the role ${roles.join(' or ')}`);
     return true;
   }
 

@@ -8,6 +8,9 @@ import { AuthService } from './auth.service';
 
 export const SESSION_COOKIE = 'mk_session';
 
+/** Where the guard leaves its app's AuthService on the request (see SessionGuard). */
+export const AUTHENTICATOR = Symbol('mk:authenticator');
+
 /** The token the request carries: a bearer header decides when present, else the cookie. */
 export function sessionTokenOf(req: Request): { token: string; via: AuthContext['via'] } | null {
   const header = req.headers.authorization;
@@ -30,7 +33,8 @@ export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
   async validate(req: Request): Promise<AuthContext> {
     const sent = sessionTokenOf(req);
     if (!sent) throw new AppError('unauthenticated', 'a session is required');
-    const ctx = await this.auth.authenticate(sent.token, sent.via);
+    const auth = (req as Request & { [AUTHENTICATOR]?: AuthService })[AUTHENTICATOR] ?? this.auth;
+    const ctx = await auth.authenticate(sent.token, sent.via);
     if (!ctx) throw new AppError('unauthenticated', 'session is not valid or has expired');
     return ctx;
   }
