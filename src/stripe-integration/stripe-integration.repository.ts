@@ -1,0 +1,277 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { CursorCodec, ListQueryDto, paginate } from '../common/pagination';
+import { ArchiveStatus, StripeEventEntity, StripeIntegrationEntity } from './stripe-integration.entity';
+
+export const STRIPE_EVENTS_CURSOR_SCOPE = 'stripe-events';
+
+/** What the ingestion route needs of an integration, by its public id (one primary-key read). */
+export interface IntegrationForIngestion {
+  id: string;
+  workspaceId: string;
+  enabled: boolean;
+  signingSecretEncrypted: string | null;
+}
+
+export interface NewArchivedEvent {
+  id: string;
+  integrationId: string;
+  workspaceId: string;
+  eventId: string;
+  type: string;
+  livemode: boolean;
+  apiVersion: string | null;
+  stripeCreated: number;
+  rawBody: Buffer;
+  /** JSON text of the sanitized copy. */
+  payloadJson: string;
+  status: Extract<ArchiveStatus, 'pending' | 'unsupported'>;
+}
+
+export interface ArchiveOutcome {
+  id: string;
+  type: string;
+  status: ArchiveStatus;
+  inserted: boolean;
+}
+
+export interface ArchivedEventRow {
+  id: string;
+  workspace_id: string;
+  integration_id: string;
+  event_id: string;
+  type: string;
+  livemode: boolean;
+  api_version: string | null;
+  stripe_created: string;
+  received_at: Date;
+  status: ArchiveStatus;
+  payload: Record<string, unknown>;
+}
+
+const ARCHIVED_COLUMNS = `id, workspace_id, integration_id, event_id, type, livemode, api_version, stripe_created, received_at, status, payload`;
+
+/** The SQL of Stripe integrations and the event archive. Methods name the workspace, except the few named for it. */
+@Injectable()
+export class StripeIntegrationRepository {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly cursors: CursorCodec,
+  ) {}
+
+  /**
+   * The ingestion route's two queries go to TypeORM's own pg pool directly: the same
+   * connections, without a query runner per call on the hottest path.
+   */
+  private get pool(): Pool {
+    return (this.ds.driver as PostgresDriver).master as Pool;
+  }
+
+  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(fn);
+  }
+
+  private integrations(m?: EntityManager) {
+    return (m ?? this.ds.manager).getRepository(StripeIntegrationEntity);
+  }
+
+  private events(m?: EntityManager) {
+    return (m ?? this.ds.manager).getRepository(StripeEventEntity);
+  }
+
+  findForWorkspace(workspaceId: string, m?: EntityManager): Promise<StripeIntegrationEntity | null> {
+    return this.integrations(m).findOneBy({ workspaceId });
+  }
+
+  /** Creates the workspace's integration unless it exists; concurrent first reads make one row. */
+  async ensureForWorkspace(workspaceId: string, newId: string, m?: EntityManager): Promise<void> {
+    await (m ?? this.ds.manager).query(
+      `INSERT INTO stripe_integrations (id, workspace_id, enabled) VALUES ($1, $2, false)
+       ON CONFLICT (workspace_id) DO NOTHING`,
+      [newId, workspaceId],
+    );
+  }
+
+  /** The row locked until the transaction ends, so a PATCH reads and writes one consistent state. */
+  findForWorkspaceForUpdate(m: EntityManager, workspaceId: string): Promise<StripeIntegrationEntity | null> {
+    return this.integrations(m)
+      .createQueryBuilder('i')
+      .setLock('pessimistic_write')
+      .where('i.workspace_id = :workspaceId', { workspaceId })
+      .getOne();
+  }
+
+  async update(
+    m: EntityManager,
+    workspaceId: string,
+    id: string,
+    changes: Partial<Pick<StripeIntegrationEntity, 'enabled' | 'signingSecretEncrypted'>>,
+  ): Promise<StripeIntegrationEntity> {
+    await this.integrations(m)
+      .createQueryBuilder()
+      .update()
+      .set({ ...changes, updatedAt: () => 'now()' })
+      .where('workspace_id = :workspaceId AND id = :id', { workspaceId, id })
+      .execute();
+    return (await this.integrations(m).findOneBy({ workspaceId, id }))!;
+  }
+
+  /** The ingestion route's lookup: Stripe names the integration by its public id, not a workspace. */
+  async findByPublicId(id: string): Promise<IntegrationForIngestion | null> {
+    const { rows } = await this.pool.query<{
+      id: string;
+      workspace_id: string;
+      enabled: boolean;
+      signing_secret_encrypted: string | null;
+    }>(`SELECT id, workspace_id, enabled, signing_secret_encrypted FROM stripe_integrations WHERE id = $1`, [
+      id,
+    ]);
+    const r = rows[0];
+    return r
+      ? {
+          id: r.id,
+          workspaceId: r.workspace_id,
+          enabled: r.enabled,
+          signingSecretEncrypted: r.signing_secret_encrypted,
+        }
+      : null;
+  }
+
+  /**
+   * Archives an event once per (integration, event id): the first body wins. One round trip in
+   * the common cases — a new event, or a repeat of one already committed.
+   */
+  async archive(e: NewArchivedEvent): Promise<ArchiveOutcome> {
+    const { rows } = await this.pool.query<{
+      id: string;
+      type: string;
+      status: ArchiveStatus;
+      inserted: boolean;
+    }>(
+      `WITH ins AS (
+         INSERT INTO stripe_events (id, integration_id, workspace_id, event_id, type, livemode, api_version,
+                                    stripe_created, raw_body, payload, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
+         ON CONFLICT (integration_id, event_id) DO NOTHING
+         RETURNING id, type, status)
+       SELECT id, type, status, true AS inserted FROM ins
+       UNION ALL
+       SELECT id, type, status, false AS inserted FROM stripe_events
+        WHERE integration_id = $2 AND event_id = $4 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [
+        e.id,
+        e.integrationId,
+        e.workspaceId,
+        e.eventId,
+        e.type,
+        e.livemode,
+        e.apiVersion,
+        e.stripeCreated,
+        e.rawBody,
+        e.payloadJson,
+        e.status,
+      ],
+    );
+    if (rows[0]) return rows[0];
+    // A concurrent request inserted it and committed while we waited on the key: this statement's
+    // snapshot predates that commit, so read it afresh.
+    const { rows: again } = await this.pool.query<{ id: string; type: string; status: ArchiveStatus }>(
+      `SELECT id, type, status FROM stripe_events WHERE integration_id = $1 AND event_id = $2`,
+      [e.integrationId, e.eventId],
+    );
+    if (!again[0]) throw new Error('archived stripe event vanished after a conflict');
+    return { ...again[0], inserted: false };
+  }
+
+  listEvents(workspaceId: string, query: ListQueryDto & { status?: ArchiveStatus }) {
+    const qb = this.events().createQueryBuilder('e').where('e.workspace_id = :workspaceId', { workspaceId });
+    if (query.status) qb.andWhere('e.status = :status', { status: query.status });
+    return paginate(qb, {
+      codec: this.cursors,
+      scope: STRIPE_EVENTS_CURSOR_SCOPE,
+      query,
+      orderColumn: 'e.received_at',
+      idColumn: 'e.id',
+      orderValue: (e) => e.receivedAt,
+      idValue: (e) => e.id,
+    });
+  }
+
+  /** For the normalization processor, which has only the job's archived id (and checks its workspace). */
+  async loadForProcessing(id: string): Promise<ArchivedEventRow | null> {
+    const rows: ArchivedEventRow[] = await this.ds.query(
+      `SELECT ${ARCHIVED_COLUMNS} FROM stripe_events WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** An unsupported event never becomes normalized. */
+  async markNormalized(workspaceId: string, id: string, contactEventId: string | null): Promise<void> {
+    await this.ds.query(
+      `UPDATE stripe_events
+          SET status = 'normalized', contact_event_id = $3, normalized_at = now(), lookup_keys = '{}'
+        WHERE workspace_id = $1 AND id = $2 AND status <> 'unsupported'`,
+      [workspaceId, id, contactEventId],
+    );
+  }
+
+  /** A normalized event stays normalized (a late or replayed job cannot demote it). */
+  async markUnresolved(workspaceId: string, id: string, lookupKeys: string[]): Promise<void> {
+    await this.ds.query(
+      `UPDATE stripe_events SET status = 'unresolved', lookup_keys = $3::text[]
+        WHERE workspace_id = $1 AND id = $2 AND status IN ('pending', 'unresolved')`,
+      [workspaceId, id, lookupKeys],
+    );
+  }
+
+  /** Oldest Stripe event first, so a replay applies them in the order they happened. */
+  async findUnresolvedByKeys(workspaceId: string, keys: string[], since: Date): Promise<ArchivedEventRow[]> {
+    if (!keys.length) return [];
+    return this.ds.query(
+      `SELECT ${ARCHIVED_COLUMNS} FROM stripe_events
+        WHERE workspace_id = $1 AND status = 'unresolved' AND lookup_keys && $2::text[] AND received_at >= $3
+        ORDER BY stripe_created, received_at, id
+        LIMIT 1000`,
+      [workspaceId, keys, since],
+    );
+  }
+
+  /** For the sweeper, across workspaces: pending rows older than the cut-off, whose job may be lost. */
+  async findPendingForSweep(
+    olderThanMs: number,
+    limit: number,
+  ): Promise<Array<{ id: string; workspaceId: string }>> {
+    const rows: Array<{ id: string; workspace_id: string }> = await this.ds.query(
+      `SELECT id, workspace_id FROM stripe_events
+        WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1)
+        ORDER BY received_at, id
+        LIMIT $2`,
+      [olderThanMs / 1000, limit],
+    );
+    return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
+  }
+
+  /** Runs fn only if this process wins the named advisory lock, held on one connection for the duration. */
+  async withTryLock(key: number, fn: () => Promise<void>): Promise<boolean> {
+    const runner = this.ds.createQueryRunner();
+    try {
+      await runner.connect();
+      const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS ok', [key])) as Array<{
+        ok: boolean;
+      }>;
+      if (!row?.ok) return false;
+      try {
+        await fn();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [key]);
+      }
+      return true;
+    } finally {
+      await runner.release();
+    }
+  }
+}

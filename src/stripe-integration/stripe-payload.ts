@@ -1,0 +1,46 @@
+/** Pure helpers for an incoming Stripe event, after its signature has been checked. */
+
+export interface StripeEventSummary {
+  id: string;
+  type: string;
+  livemode: boolean;
+  apiVersion: string | null;
+  /** Unix seconds; null when Stripe's `created` is absent or not an integer. */
+  created: number | null;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The contract's event shape: `id` `evt_…`, a string `type`, an object `data.object`. Null otherwise. */
+export function summarizeEvent(parsed: unknown): StripeEventSummary | null {
+  if (!isObject(parsed)) return null;
+  const { id, type, data, livemode, api_version: apiVersion, created } = parsed;
+  if (typeof id !== 'string' || !/^evt_\S+$/.test(id) || id.length > 255) return null;
+  if (typeof type !== 'string' || type.length === 0 || type.length > 255) return null;
+  if (!isObject(data) || !isObject(data.object)) return null;
+  return {
+    id,
+    type,
+    livemode: livemode === true,
+    apiVersion: typeof apiVersion === 'string' ? apiVersion : null,
+    created: Number.isSafeInteger(created) ? (created as number) : null,
+  };
+}
+
+/*
+ * JSON.stringify writes NUL as `\u0000` and a lone surrogate as `\udXXX` (paired ones are
+ * written as the characters themselves), and Postgres' jsonb refuses both. Scanning escape by
+ * escape, an escaped backslash is consumed whole, so `\\u0000` (a backslash then "u0000") is
+ * left alone.
+ */
+const UNSAFE_ESCAPE = /\\(?:\\|u0000|ud[89a-f][0-9a-f]{2})/g;
+
+/**
+ * The queryable copy of an event as JSON text jsonb accepts: strings (keys included) holding
+ * `\u0000` or a lone surrogate get U+FFFD in its place. The raw bytes are archived unchanged
+ * beside it.
+ */
+export function sanitizedJson(value: unknown): string {
+  return JSON.stringify(value).replace(UNSAFE_ESCAPE, (m) => (m === '\\\\' ? m : '\\ufffd'));
+}
