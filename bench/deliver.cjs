@@ -4,7 +4,20 @@
 // with the same N and C in the same run.
 // usage: npm run build && node bench/deliver.cjs [N=5000] [C=50]
 const path = require('node:path');
-const { resetDatabase, ensureDatabase, flushRedis, startService, api, startReceiver, runNode, lastJsonLine, sleep, PG, REDIS_URL, SECRETS_KEY } = require('./lib.cjs');
+const {
+  resetDatabase,
+  ensureDatabase,
+  flushRedis,
+  startService,
+  api,
+  startReceiver,
+  runNode,
+  lastJsonLine,
+  sleep,
+  PG,
+  REDIS_URL,
+  SECRETS_KEY,
+} = require('./lib.cjs');
 
 const SHARED = process.env.SHARED_BENCH || path.resolve(__dirname, '..', '..', 'shared', 'bench');
 const N = Number(process.argv[2] || 5000);
@@ -25,19 +38,42 @@ const C = Number(process.argv[3] || 50);
 
   // 1. The backlog: an api-role process (no workers) records and queues N deliveries.
   const env = { WEBHOOK_ENDPOINT_CONCURRENCY: String(C), WEBHOOK_WORKER_CONCURRENCY: String(C) };
-  const api1 = await startService({ port: 3997, db: 'mk_bench_deliver', env: { ...env, MAILKATANA_ROLE: 'api' } });
-  const s = await api(api1.base, 'POST', '/v1/auth/signup', { email: `bench.${Date.now()}@example.test`, password: 'bench password not secret', workspace_name: 'Bench' });
-  const ep = await api(api1.base, 'POST', '/v1/webhook-endpoints', { url: receiver.url, status: 'active' }, s.session.token);
+  const api1 = await startService({
+    port: 3997,
+    db: 'mk_bench_deliver',
+    env: { ...env, MAILKATANA_ROLE: 'api' },
+  });
+  const s = await api(api1.base, 'POST', '/v1/auth/signup', {
+    email: `bench.${Date.now()}@example.test`,
+    password: 'bench password not secret',
+    workspace_name: 'Bench',
+  });
+  const ep = await api(
+    api1.base,
+    'POST',
+    '/v1/webhook-endpoints',
+    { url: receiver.url, status: 'active' },
+    s.session.token,
+  );
   receiver.setSecret(ep.signing_secret);
   await api1.stop();
 
   const { NestFactory } = require('@nestjs/core');
   const { AppModule } = require(path.resolve(__dirname, '../dist/src/app.module'));
   const { loadConfig } = require(path.resolve(__dirname, '../dist/src/config/app-config'));
-  const { WebhookPublisher } = require(path.resolve(__dirname, '../dist/src/delivery/webhook-publisher.service'));
+  const { WebhookPublisher } = require(
+    path.resolve(__dirname, '../dist/src/delivery/webhook-publisher.service'),
+  );
   const config = loadConfig({
-    NODE_ENV: 'production', SECRETS_KEY, DATABASE_URL: `${PG}/mk_bench_deliver`, REDIS_URL, MAILKATANA_ROLE: 'api',
-    LOG_LEVEL: 'warn', WEBHOOK_ALLOW_HTTP_URLS: 'true', WEBHOOK_ALLOW_PRIVATE_URLS: 'true', ...env,
+    NODE_ENV: 'production',
+    SECRETS_KEY,
+    DATABASE_URL: `${PG}/mk_bench_deliver`,
+    REDIS_URL,
+    MAILKATANA_ROLE: 'api',
+    LOG_LEVEL: 'warn',
+    WEBHOOK_ALLOW_HTTP_URLS: 'true',
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    ...env,
   });
   const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
   await ctx.init();
@@ -48,7 +84,10 @@ const C = Number(process.argv[3] || 50);
         publisher.publish({
           workspaceId: s.workspace.id,
           type: 'contact.created',
-          data: { workspace_id: s.workspace.id, contact: { id: `con_${i + j}`, email: `p${i + j}@example.test` } },
+          data: {
+            workspace_id: s.workspace.id,
+            contact: { id: `con_${i + j}`, email: `p${i + j}@example.test` },
+          },
           idempotencyKey: `bench:${i + j}`,
         }),
       ),
@@ -57,7 +96,11 @@ const C = Number(process.argv[3] || 50);
   await ctx.close();
 
   // 2. One worker drains it.
-  const worker = await startService({ port: 3996, db: 'mk_bench_deliver', env: { ...env, MAILKATANA_ROLE: 'worker', LOG_LEVEL: 'warn' } });
+  const worker = await startService({
+    port: 3996,
+    db: 'mk_bench_deliver',
+    env: { ...env, MAILKATANA_ROLE: 'worker', LOG_LEVEL: 'warn' },
+  });
   const deadline = Date.now() + 300_000;
   while (receiver.stats.verified + receiver.stats.bad < N && Date.now() < deadline) await sleep(20);
   await worker.stop();

@@ -2,7 +2,16 @@
 // 10 s) against the service and, in the same run, against ../shared/bench/ceiling-ingest.cjs.
 // usage: npm run build && node bench/ingest.cjs [seconds=10] [connections=20]
 const path = require('node:path');
-const { ensureDatabase, resetDatabase, flushRedis, startService, setupWorkspace, runNode, lastJsonLine, sleep } = require('./lib.cjs');
+const {
+  ensureDatabase,
+  resetDatabase,
+  flushRedis,
+  startService,
+  setupWorkspace,
+  runNode,
+  lastJsonLine,
+  sleep,
+} = require('./lib.cjs');
 const { spawn } = require('node:child_process');
 
 const SHARED = process.env.SHARED_BENCH || path.resolve(__dirname, '..', '..', 'shared', 'bench');
@@ -12,18 +21,35 @@ const [secs = '10', conns = '20'] = process.argv.slice(2);
   // The ceiling first.
   await ensureDatabase('mk_ceiling');
   flushRedis('redis://127.0.0.1:6379/0');
-  const ceiling = spawn(process.execPath, [path.join(SHARED, 'ceiling-ingest.cjs')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PORT: '3999' } });
+  const ceiling = spawn(process.execPath, [path.join(SHARED, 'ceiling-ingest.cjs')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PORT: '3999' },
+  });
   await new Promise((r) => ceiling.stdout.once('data', r));
-  const c = lastJsonLine(await runNode([path.join(SHARED, 'load-ingest.cjs'), 'http://127.0.0.1:3999/v1/integrations/stripe/webhook/int_bench', 'whsec_benchsecret', secs, conns]));
+  const c = lastJsonLine(
+    await runNode([
+      path.join(SHARED, 'load-ingest.cjs'),
+      'http://127.0.0.1:3999/v1/integrations/stripe/webhook/int_bench',
+      'whsec_benchsecret',
+      secs,
+      conns,
+    ]),
+  );
   ceiling.kill('SIGTERM');
   await sleep(500);
 
   // The service, in the api role (ingestion only, as the ceiling: it queues and does not normalize).
   await resetDatabase('mk_bench_ingest');
   flushRedis();
-  const svc = await startService({ port: 3998, db: 'mk_bench_ingest', env: { MAILKATANA_ROLE: 'api', LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info' } });
+  const svc = await startService({
+    port: 3998,
+    db: 'mk_bench_ingest',
+    env: { MAILKATANA_ROLE: 'api', LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info' },
+  });
   const ws = await setupWorkspace(svc.base);
-  const s = lastJsonLine(await runNode([path.join(SHARED, 'load-ingest.cjs'), ws.webhookUrl, ws.stripeSecret, secs, conns]));
+  const s = lastJsonLine(
+    await runNode([path.join(SHARED, 'load-ingest.cjs'), ws.webhookUrl, ws.stripeSecret, secs, conns]),
+  );
   await svc.stop();
 
   const out = {

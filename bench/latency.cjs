@@ -1,7 +1,16 @@
 // Benchmark 3, end-to-end latency: Stripe request accepted → verified receipt at the receiver,
 // at a steady rate (default 20 events/s for 30 s), through one `all` process.
 // usage: npm run build && node bench/latency.cjs [rate=20] [seconds=30]
-const { resetDatabase, flushRedis, startService, api, setupWorkspace, startReceiver, quantiles, sleep } = require('./lib.cjs');
+const {
+  resetDatabase,
+  flushRedis,
+  startService,
+  api,
+  setupWorkspace,
+  startReceiver,
+  quantiles,
+  sleep,
+} = require('./lib.cjs');
 const { customerCreated, sendEvent } = require('./stripe-load.cjs');
 
 const RATE = Number(process.argv[2] || 20);
@@ -16,9 +25,19 @@ const SECS = Number(process.argv[3] || 30);
     const t0 = sentAt.get(payload?.data?.event?.source_event_id);
     if (t0 !== undefined) lat.push(at - t0);
   });
-  const svc = await startService({ port: 3995, db: 'mk_bench_latency', env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info' } });
+  const svc = await startService({
+    port: 3995,
+    db: 'mk_bench_latency',
+    env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info' },
+  });
   const ws = await setupWorkspace(svc.base);
-  const ep = await api(svc.base, 'POST', '/v1/webhook-endpoints', { url: receiver.url, status: 'active', event_types: ['stripe.customer.created'] }, ws.token);
+  const ep = await api(
+    svc.base,
+    'POST',
+    '/v1/webhook-endpoints',
+    { url: receiver.url, status: 'active', event_types: ['stripe.customer.created'] },
+    ws.token,
+  );
   receiver.setSecret(ep.signing_secret);
 
   const total = RATE * SECS;
@@ -31,7 +50,12 @@ const SECS = Number(process.argv[3] || 30);
     if (wait > 0) await sleep(wait);
     const ev = customerCreated();
     sentAt.set(ev.id, performance.now());
-    inflight.push(sendEvent(ws.webhookUrl, ws.stripeSecret, ev).then((s) => s !== 200 && errors++, () => errors++));
+    inflight.push(
+      sendEvent(ws.webhookUrl, ws.stripeSecret, ev).then(
+        (s) => s !== 200 && errors++,
+        () => errors++,
+      ),
+    );
   }
   await Promise.all(inflight);
   const deadline = Date.now() + 30_000;
@@ -39,7 +63,18 @@ const SECS = Number(process.argv[3] || 30);
   await svc.stop();
   await receiver.close();
   const q = quantiles(lat);
-  const out = { bench: 'latency', rate_per_s: RATE, seconds: SECS, sent: total, received: q.n, errors, bad: receiver.stats.bad, p50_ms: q.p50, p99_ms: q.p99, target: 'p50 <= 25 ms, p99 <= 100 ms' };
+  const out = {
+    bench: 'latency',
+    rate_per_s: RATE,
+    seconds: SECS,
+    sent: total,
+    received: q.n,
+    errors,
+    bad: receiver.stats.bad,
+    p50_ms: q.p50,
+    p99_ms: q.p99,
+    target: 'p50 <= 25 ms, p99 <= 100 ms',
+  };
   out.met = q.p50 <= 25 && q.p99 <= 100 && q.n === total && errors === 0;
   console.log(JSON.stringify(out));
 })().catch((e) => {

@@ -29,35 +29,59 @@ async function ensureDatabase(name) {
 
 function flushRedis(url = REDIS_URL) {
   const u = new URL(url);
-  execFileSync('redis-cli', ['-h', u.hostname, '-p', u.port || '6379', '-n', u.pathname.slice(1) || '0', 'FLUSHDB']);
+  execFileSync('redis-cli', [
+    '-h',
+    u.hostname,
+    '-p',
+    u.port || '6379',
+    '-n',
+    u.pathname.slice(1) || '0',
+    'FLUSHDB',
+  ]);
 }
 
 function redisKeys(url = REDIS_URL) {
   const u = new URL(url);
-  return Number(execFileSync('redis-cli', ['-h', u.hostname, '-p', u.port || '6379', '-n', u.pathname.slice(1) || '0', 'DBSIZE']).toString().trim());
+  return Number(
+    execFileSync('redis-cli', [
+      '-h',
+      u.hostname,
+      '-p',
+      u.port || '6379',
+      '-n',
+      u.pathname.slice(1) || '0',
+      'DBSIZE',
+    ])
+      .toString()
+      .trim(),
+  );
 }
 
 const SECRETS_KEY = crypto.randomBytes(32).toString('base64');
 
 /** Starts `node dist/src/main.js` with the given environment; resolves once /health answers 200. */
 async function startService({ port, db, env = {}, quiet = true }) {
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), 'dist/src/main.js'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      SECRETS_KEY,
-      DATABASE_URL: `${PG}/${db}`,
-      REDIS_URL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      AUTH_SIGNUP_LIMIT_PER_HOUR: '0',
-      WEBHOOK_ALLOW_HTTP_URLS: 'true',
-      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), 'dist/src/main.js'],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        SECRETS_KEY,
+        DATABASE_URL: `${PG}/${db}`,
+        REDIS_URL,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+        AUTH_SIGNUP_LIMIT_PER_HOUR: '0',
+        WEBHOOK_ALLOW_HTTP_URLS: 'true',
+        WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+        ...env,
+      },
+      stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'],
     },
-    stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'],
-  });
+  );
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
@@ -85,7 +109,10 @@ function stopChild(child) {
 async function api(base, method, path, body, token) {
   const r = await fetch(base + path, {
     method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await r.text();
@@ -102,7 +129,13 @@ async function setupWorkspace(base) {
   });
   const token = s.session.token;
   const stripeSecret = 'whsec_' + crypto.randomBytes(24).toString('base64');
-  const integ = await api(base, 'PATCH', '/v1/settings/integrations/stripe', { enabled: true, signing_secret: stripeSecret }, token);
+  const integ = await api(
+    base,
+    'PATCH',
+    '/v1/settings/integrations/stripe',
+    { enabled: true, signing_secret: stripeSecret },
+    token,
+  );
   return { token, workspaceId: s.workspace.id, webhookUrl: integ.webhook_url, stripeSecret };
 }
 
@@ -137,7 +170,8 @@ async function startReceiver(onVerified = () => {}) {
 
 function quantiles(values) {
   const v = [...values].sort((a, b) => a - b);
-  const q = (p) => (v.length ? Math.round(v[Math.min(v.length - 1, Math.floor(v.length * p))] * 10) / 10 : null);
+  const q = (p) =>
+    v.length ? Math.round(v[Math.min(v.length - 1, Math.floor(v.length * p))] * 10) / 10 : null;
   return { p50: q(0.5), p99: q(0.99), n: v.length };
 }
 
@@ -148,16 +182,42 @@ function rssMb(pid) {
 
 function runNode(args, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
-const lastJsonLine = (out) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+const lastJsonLine = (out) =>
+  JSON.parse(
+    out
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop(),
+  );
 
 module.exports = {
-  PG, REDIS_URL, sleep, resetDatabase, ensureDatabase, flushRedis, redisKeys, startService, api, setupWorkspace,
-  startReceiver, quantiles, rssMb, runNode, lastJsonLine, SECRETS_KEY,
+  PG,
+  REDIS_URL,
+  sleep,
+  resetDatabase,
+  ensureDatabase,
+  flushRedis,
+  redisKeys,
+  startService,
+  api,
+  setupWorkspace,
+  startReceiver,
+  quantiles,
+  rssMb,
+  runNode,
+  lastJsonLine,
+  SECRETS_KEY,
 };

@@ -12,16 +12,35 @@ function customerCreated() {
   return {
     id: `evt_bench${run}${seq}`,
     body: JSON.stringify({
-      id: `evt_bench${run}${seq}`, object: 'event', api_version: '2024-06-20', created: now, livemode: false,
-      pending_webhooks: 1, request: { id: null, idempotency_key: null }, type: 'customer.created',
-      data: { object: { id: `cus_bench${run}${seq}`, object: 'customer', email: `person${run}${seq}@example.test`, name: `Person ${seq}`, created: now, metadata: {} } },
+      id: `evt_bench${run}${seq}`,
+      object: 'event',
+      api_version: '2024-06-20',
+      created: now,
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type: 'customer.created',
+      data: {
+        object: {
+          id: `cus_bench${run}${seq}`,
+          object: 'customer',
+          email: `person${run}${seq}@example.test`,
+          name: `Person ${seq}`,
+          created: now,
+          metadata: {},
+        },
+      },
     }),
   };
 }
 
 async function sendEvent(url, secret, ev) {
   const header = stripe.webhooks.generateTestHeaderString({ payload: ev.body, secret });
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body: ev.body });
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': header },
+    body: ev.body,
+  });
   await r.text();
   return r.status;
 }

@@ -36,7 +36,11 @@ export const REDACT_PATHS = [
 @Module({})
 class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
+    return {
+      module: ConfigModule,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
   }
 }
 
@@ -57,7 +61,12 @@ export class AppModule {
             autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
           },
         }),
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.databaseUrl), entities: [], autoLoadEntities: true, retryAttempts: 3 }),
+        TypeOrmModule.forRoot({
+          ...buildDataSourceOptions(config.databaseUrl),
+          entities: [],
+          autoLoadEntities: true,
+          retryAttempts: 3,
+        }),
         BullModule.forRoot({ redis: config.redisUrl, prefix: 'mk' }),
         EventEmitterModule.forRoot(),
         CommonModule,

@@ -14,7 +14,10 @@ const WORKER_PATHS = new Set(['/health', '/metrics']);
 
 /** Everything about the HTTP edge that is not a Nest provider; shared by main.ts and the tests. */
 export function configureApp(app: INestApplication, config: AppConfig): void {
-  const http = app.getHttpAdapter().getInstance() as { disable(s: string): void; set(k: string, v: unknown): void };
+  const http = app.getHttpAdapter().getInstance() as {
+    disable(s: string): void;
+    set(k: string, v: unknown): void;
+  };
   http.disable('x-powered-by');
   http.set('etag', false);
   app.use(requestIdMiddleware);

@@ -23,9 +23,12 @@ function readConfig(): AppConfig {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const say = (msg: string) => process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), msg }) + '\n');
-  if (config.secretsKeySource === 'generated') say('SECRETS_KEY is not set: made a random development key in .secrets-key');
-  if (config.secretsKeySource === 'file') say('SECRETS_KEY is not set: using the development key in .secrets-key');
+  const say = (msg: string) =>
+    process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), msg }) + '\n');
+  if (config.secretsKeySource === 'generated')
+    say('SECRETS_KEY is not set: made a random development key in .secrets-key');
+  if (config.secretsKeySource === 'file')
+    say('SECRETS_KEY is not set: using the development key in .secrets-key');
   const ran = await prepareDatabase(config.databaseUrl, say);
   if (ran.length) say(`ran migrations: ${ran.join(', ')}`);
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
@@ -33,7 +36,9 @@ async function main(): Promise<void> {
   configureApp(app, config);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
-  say(`MailKatana Webhooks ${VERSION} (${config.role}, ${config.nodeEnv}) listening on ${config.host}:${config.port}`);
+  say(
+    `MailKatana Webhooks ${VERSION} (${config.role}, ${config.nodeEnv}) listening on ${config.host}:${config.port}`,
+  );
 }
 
 main().catch((e) => {

@@ -28,8 +28,15 @@ export class AuthController {
 
   @Public()
   @Post('signup')
-  async signup(@Body() dto: SignupDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResponseDto> {
-    const out = await this.auth.signup({ email: dto.email, password: dto.password, workspaceName: dto.workspace_name }, req.ip ?? '');
+  async signup(
+    @Body() dto: SignupDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AuthResponseDto> {
+    const out = await this.auth.signup(
+      { email: dto.email, password: dto.password, workspaceName: dto.workspace_name },
+      req.ip ?? '',
+    );
     this.setCookie(res, out.session.token, out.session.expires_at);
     return out;
   }
@@ -37,8 +44,15 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResponseDto> {
-    const out = await this.auth.login({ email: dto.email, password: dto.password, workspaceId: dto.workspace_id }, req.ip ?? '');
+  async login(
+    @Body() dto: LoginDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AuthResponseDto> {
+    const out = await this.auth.login(
+      { email: dto.email, password: dto.password, workspaceId: dto.workspace_id },
+      req.ip ?? '',
+    );
     this.setCookie(res, out.session.token, out.session.expires_at);
     return out;
   }

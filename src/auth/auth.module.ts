@@ -14,7 +14,10 @@ import { WorkspaceEntity } from './workspace.entity';
 
 /** Users, workspaces, memberships and sessions; the global session guard every route passes. */
 @Module({
-  imports: [PassportModule, TypeOrmModule.forFeature([UserEntity, WorkspaceEntity, MembershipEntity, SessionEntity])],
+  imports: [
+    PassportModule,
+    TypeOrmModule.forFeature([UserEntity, WorkspaceEntity, MembershipEntity, SessionEntity]),
+  ],
   controllers: [AuthController],
   providers: [AuthRepository, AuthService, SessionStrategy, { provide: APP_GUARD, useClass: SessionGuard }],
   exports: [AuthService],

@@ -27,7 +27,10 @@ export class AuthRepository {
   }
 
   /** The user's membership in one workspace, or their first one when none is named. */
-  async findMembership(userId: string, workspaceId?: string): Promise<{ workspace: WorkspaceEntity; role: Role } | null> {
+  async findMembership(
+    userId: string,
+    workspaceId?: string,
+  ): Promise<{ workspace: WorkspaceEntity; role: Role } | null> {
     const qb = this.ds
       .getRepository(MembershipEntity)
       .createQueryBuilder('m')
@@ -40,7 +43,10 @@ export class AuthRepository {
     return m ? { workspace: m.workspace, role: m.role } : null;
   }
 
-  async insertSession(m: EntityManager | null, s: Omit<SessionEntity, 'createdAt' | 'revokedAt'>): Promise<SessionEntity> {
+  async insertSession(
+    m: EntityManager | null,
+    s: Omit<SessionEntity, 'createdAt' | 'revokedAt'>,
+  ): Promise<SessionEntity> {
     const repo = (m ?? this.ds.manager).getRepository(SessionEntity);
     return repo.save(repo.create({ ...s, revokedAt: null }));
   }
@@ -70,7 +76,11 @@ export class AuthRepository {
         createdAt: r.created_at,
       }),
       user: Object.assign(new UserEntity(), { id: r.user_id, email: r.email, createdAt: r.user_created_at }),
-      workspace: Object.assign(new WorkspaceEntity(), { id: r.workspace_id, name: r.workspace_name, createdAt: r.workspace_created_at }),
+      workspace: Object.assign(new WorkspaceEntity(), {
+        id: r.workspace_id,
+        name: r.workspace_name,
+        createdAt: r.workspace_created_at,
+      }),
       role: r.role as Role,
     };
   }
@@ -80,6 +90,8 @@ export class AuthRepository {
   }
 
   async revokeSession(sessionId: string): Promise<void> {
-    await this.ds.query('UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [sessionId]);
+    await this.ds.query('UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [
+      sessionId,
+    ]);
   }
 }

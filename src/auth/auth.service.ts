@@ -21,8 +21,16 @@ function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
-const userDto = (u: UserEntity): UserDto => ({ id: u.id, email: u.email, created_at: u.createdAt.toISOString() });
-const workspaceDto = (w: WorkspaceEntity): WorkspaceDto => ({ id: w.id, name: w.name, created_at: w.createdAt.toISOString() });
+const userDto = (u: UserEntity): UserDto => ({
+  id: u.id,
+  email: u.email,
+  created_at: u.createdAt.toISOString(),
+});
+const workspaceDto = (w: WorkspaceEntity): WorkspaceDto => ({
+  id: w.id,
+  name: w.name,
+  created_at: w.createdAt.toISOString(),
+});
 
 @Injectable()
 export class AuthService implements OnModuleInit {
@@ -54,36 +62,68 @@ export class AuthService implements OnModuleInit {
     return got.length === want.length && timingSafeEqual(got, want);
   }
 
-  async signup(input: { email: string; password: string; workspaceName: string }, ip: string): Promise<AuthResponseDto> {
+  async signup(
+    input: { email: string; password: string; workspaceName: string },
+    ip: string,
+  ): Promise<AuthResponseDto> {
     const limit = this.config.auth.signupLimitPerHour;
-    if (limit > 0) await this.limiter.consume(`signup:ip:${ip}`, limit, HOUR, 'too many signups from this address');
+    if (limit > 0)
+      await this.limiter.consume(`signup:ip:${ip}`, limit, HOUR, 'too many signups from this address');
     const email = normalizeEmail(input.email);
     const passwordHash = await hashPassword(input.password);
     const now = new Date();
     try {
       return await this.repo.transaction(async (m) => {
         const workspace = await m.save(
-          m.create(WorkspaceEntity, { id: newId('ws'), name: input.workspaceName, createdAt: now, updatedAt: now }),
+          m.create(WorkspaceEntity, {
+            id: newId('ws'),
+            name: input.workspaceName,
+            createdAt: now,
+            updatedAt: now,
+          }),
         );
-        const user = await m.save(m.create(UserEntity, { id: newId('usr'), email, passwordHash, createdAt: now, updatedAt: now }));
-        await m.save(m.create(MembershipEntity, { workspaceId: workspace.id, userId: user.id, role: 'owner', createdAt: now }));
+        const user = await m.save(
+          m.create(UserEntity, { id: newId('usr'), email, passwordHash, createdAt: now, updatedAt: now }),
+        );
+        await m.save(
+          m.create(MembershipEntity, {
+            workspaceId: workspace.id,
+            userId: user.id,
+            role: 'owner',
+            createdAt: now,
+          }),
+        );
         const session = await this.openSession(m, user.id, workspace.id);
         return { user: userDto(user), workspace: workspaceDto(workspace), role: 'owner' as Role, session };
       });
     } catch (e) {
-      if ((e as { code?: string }).code === '23505') throw new AppError('conflict', 'an account with this email exists');
+      if ((e as { code?: string }).code === '23505')
+        throw new AppError('conflict', 'an account with this email exists');
       throw e;
     }
   }
 
-  async login(input: { email: string; password: string; workspaceId?: string }, ip: string): Promise<AuthResponseDto> {
+  async login(
+    input: { email: string; password: string; workspaceId?: string },
+    ip: string,
+  ): Promise<AuthResponseDto> {
     const { auth } = this.config;
-    await this.limiter.consume(`login:ip:${ip}`, auth.loginIpLimitPerMinute, 60_000, 'too many login attempts');
+    await this.limiter.consume(
+      `login:ip:${ip}`,
+      auth.loginIpLimitPerMinute,
+      60_000,
+      'too many login attempts',
+    );
     const email = normalizeEmail(input.email);
     const failKey = `login:fail:${ip}:${createHash('sha256').update(email).digest('hex')}`;
     const failures = await this.limiter.peek(failKey);
     if (failures.count >= auth.loginMaxFailures) {
-      throw new AppError('rate_limited', 'too many failed logins; try again later', undefined, failures.retryAfterSeconds);
+      throw new AppError(
+        'rate_limited',
+        'too many failed logins; try again later',
+        undefined,
+        failures.retryAfterSeconds,
+      );
     }
     const user = await this.repo.findUserByEmail(email);
     // Always pay for one hash, so an unknown email takes as long as a wrong password.
@@ -94,13 +134,28 @@ export class AuthService implements OnModuleInit {
       throw new AppError('unauthenticated', WRONG_CREDENTIALS);
     }
     const session = await this.openSession(null, user.id, membership.workspace.id);
-    return { user: userDto(user), workspace: workspaceDto(membership.workspace), role: membership.role, session };
+    return {
+      user: userDto(user),
+      workspace: workspaceDto(membership.workspace),
+      role: membership.role,
+      session,
+    };
   }
 
-  private async openSession(m: Parameters<AuthRepository['insertSession']>[0], userId: string, workspaceId: string) {
+  private async openSession(
+    m: Parameters<AuthRepository['insertSession']>[0],
+    userId: string,
+    workspaceId: string,
+  ) {
     const token = `mks_${randomBytes(32).toString('base64url')}`;
     const expiresAt = new Date(Date.now() + this.config.auth.sessionTtlMs);
-    const s = await this.repo.insertSession(m, { id: newId('ses'), tokenHash: hashToken(token), userId, workspaceId, expiresAt });
+    const s = await this.repo.insertSession(m, {
+      id: newId('ses'),
+      tokenHash: hashToken(token),
+      userId,
+      workspaceId,
+      expiresAt,
+    });
     return { token, csrf_token: this.csrfTokenFor(s.id), expires_at: expiresAt.toISOString() };
   }
 
@@ -115,7 +170,14 @@ export class AuthService implements OnModuleInit {
       expiresAt = new Date(fresh);
       await this.repo.extendSession(row.session.id, expiresAt);
     }
-    return { sessionId: row.session.id, userId: row.user.id, workspaceId: row.workspace.id, role: row.role, via, expiresAt };
+    return {
+      sessionId: row.session.id,
+      userId: row.user.id,
+      workspaceId: row.workspace.id,
+      role: row.role,
+      via,
+      expiresAt,
+    };
   }
 
   async sessionInfo(token: string, auth: AuthContext): Promise<SessionInfoDto> {

@@ -25,7 +25,8 @@ class RedisShutdown implements OnApplicationShutdown {
       provide: CursorCodec,
       inject: [APP_CONFIG],
       // A key derived for cursors only, so the secrets key itself signs nothing public.
-      useFactory: (c: AppConfig) => new CursorCodec(createHash('sha256').update('cursor-key').update(c.secretsKey).digest()),
+      useFactory: (c: AppConfig) =>
+        new CursorCodec(createHash('sha256').update('cursor-key').update(c.secretsKey).digest()),
     },
     { provide: REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createRedisClient(c.redisUrl) },
     RedisShutdown,

@@ -49,7 +49,9 @@ export class CursorCodec {
   }
 
   decode(scope: string, cursor: string): CursorPosition {
-    const invalid = new AppError('validation_failed', 'cursor is not valid', [{ field: 'cursor', message: 'cursor is not valid' }]);
+    const invalid = new AppError('validation_failed', 'cursor is not valid', [
+      { field: 'cursor', message: 'cursor is not valid' },
+    ]);
     const [body, sig] = cursor.split('.');
     if (!body || !sig) throw invalid;
     const given = Buffer.from(sig, 'base64url');

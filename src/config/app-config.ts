@@ -104,7 +104,11 @@ function redactUrl(v: string): string {
   return v.replace(/\/\/[^@/]*@/, '//***@');
 }
 
-function loadSecretsKey(env: Env, nodeEnv: NodeEnv, keyFile: string): Pick<AppConfig, 'secretsKey' | 'secretsKeySource'> {
+function loadSecretsKey(
+  env: Env,
+  nodeEnv: NodeEnv,
+  keyFile: string,
+): Pick<AppConfig, 'secretsKey' | 'secretsKeySource'> {
   const v = str(env, 'SECRETS_KEY');
   if (v !== undefined) {
     const key = Buffer.from(v, 'base64');
@@ -119,7 +123,8 @@ function loadSecretsKey(env: Env, nodeEnv: NodeEnv, keyFile: string): Pick<AppCo
   // Development and test only: a random key made once and kept in a git-ignored file only this user can read.
   if (existsSync(keyFile)) {
     const key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new ConfigError('SECRETS_KEY', `is unset and ${keyFile} does not hold a 32-byte key`);
+    if (key.length !== 32)
+      throw new ConfigError('SECRETS_KEY', `is unset and ${keyFile} does not hold a 32-byte key`);
     return { secretsKey: key, secretsKeySource: 'file' };
   }
   const key = randomBytes(32);
@@ -145,14 +150,20 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     throw new ConfigError('MAILKATANA_ROLE', `must be all, api or worker (got "${role}")`);
   }
   const port = int(env, 'PORT', 3000, 0, 65535);
-  const publicBaseUrl = url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`, ['http:', 'https:']).replace(/\/+$/, '');
+  const publicBaseUrl = url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`, ['http:', 'https:']).replace(
+    /\/+$/,
+    '',
+  );
   const scheduleRaw = str(env, 'WEBHOOK_RETRY_SCHEDULE');
   let retryScheduleMs: number[] | null = null;
   if (scheduleRaw !== undefined) {
     try {
       retryScheduleMs = parseDurationList(scheduleRaw);
     } catch {
-      throw new ConfigError('WEBHOOK_RETRY_SCHEDULE', `must be a comma-separated list of durations like 1s,2s (got "${scheduleRaw}")`);
+      throw new ConfigError(
+        'WEBHOOK_RETRY_SCHEDULE',
+        `must be a comma-separated list of durations like 1s,2s (got "${scheduleRaw}")`,
+      );
     }
   }
   // The name says milliseconds, so a bare integer is read as ms; a duration with a unit works too.
@@ -169,7 +180,10 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     role,
     port,
     host: str(env, 'HOST') ?? '0.0.0.0',
-    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/mailkatana', ['postgres:', 'postgresql:']),
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/mailkatana', [
+      'postgres:',
+      'postgresql:',
+    ]),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     publicBaseUrl,
     ...loadSecretsKey(env, nodeEnv, options.keyFile ?? resolve(process.cwd(), '.secrets-key')),
@@ -189,7 +203,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       allowPrivateUrls: bool(env, 'WEBHOOK_ALLOW_PRIVATE_URLS', false),
       endpointConcurrency,
       // The worker's own concurrency must exceed one endpoint's cap, or one dead endpoint fills every slot.
-      workerConcurrency: int(env, 'WEBHOOK_WORKER_CONCURRENCY', Math.max(50, endpointConcurrency * 2), 1, 5000),
+      workerConcurrency: int(
+        env,
+        'WEBHOOK_WORKER_CONCURRENCY',
+        Math.max(50, endpointConcurrency * 2),
+        1,
+        5000,
+      ),
       retryScheduleMs,
       disableAfterMs: duration(env, 'WEBHOOK_DISABLE_AFTER', '5d'),
       sweepIntervalMs: duration(env, 'WEBHOOK_SWEEP_INTERVAL', '10s'),

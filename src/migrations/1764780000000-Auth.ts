@@ -28,9 +28,15 @@ export class Auth1764780000000 implements MigrationInterface {
       CONSTRAINT "PK_sessions" PRIMARY KEY ("id"))`);
     await q.query(`CREATE UNIQUE INDEX "sessions_token_hash_key" ON "sessions" ("token_hash")`);
     await q.query(`CREATE INDEX "sessions_user_idx" ON "sessions" ("user_id")`);
-    await q.query(`ALTER TABLE "memberships" ADD CONSTRAINT "FK_memberships_workspace" FOREIGN KEY ("workspace_id") REFERENCES "workspaces"("id") ON DELETE CASCADE`);
-    await q.query(`ALTER TABLE "memberships" ADD CONSTRAINT "FK_memberships_user" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE`);
-    await q.query(`ALTER TABLE "sessions" ADD CONSTRAINT "FK_sessions_user" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE`);
+    await q.query(
+      `ALTER TABLE "memberships" ADD CONSTRAINT "FK_memberships_workspace" FOREIGN KEY ("workspace_id") REFERENCES "workspaces"("id") ON DELETE CASCADE`,
+    );
+    await q.query(
+      `ALTER TABLE "memberships" ADD CONSTRAINT "FK_memberships_user" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE`,
+    );
+    await q.query(
+      `ALTER TABLE "sessions" ADD CONSTRAINT "FK_sessions_user" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {

@@ -34,7 +34,10 @@ export class HealthController {
   @Get()
   async check(@Res({ passthrough: true }) res: Response) {
     try {
-      return await this.health.check([() => this.db.pingCheck('database', { timeout: 1500 }), () => this.redisCheck()]);
+      return await this.health.check([
+        () => this.db.pingCheck('database', { timeout: 1500 }),
+        () => this.redisCheck(),
+      ]);
     } catch (e) {
       res.status(503).setHeader('retry-after', '5');
       return (e as { getResponse?: () => unknown }).getResponse?.() ?? { status: 'error' };

@@ -24,7 +24,8 @@ export class MetricsController {
     const token = this.config.metricsToken;
     if (token !== null) {
       const sent = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      if (!timingSafeEqual(digest(sent), digest(token))) throw new AppError('unauthenticated', 'metrics need the metrics token');
+      if (!timingSafeEqual(digest(sent), digest(token)))
+        throw new AppError('unauthenticated', 'metrics need the metrics token');
     }
     return this.metrics.registry.metrics();
   }

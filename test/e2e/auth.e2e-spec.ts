@@ -15,7 +15,11 @@ describe('auth (e2e)', () => {
     expect(s.body.workspace.id).toMatch(/^ws_/);
     const me = await client(t.url, s.token).get('/v1/auth/session');
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ user: { id: s.userId }, workspace: { id: s.workspaceId }, role: 'owner' });
+    expect(me.body).toMatchObject({
+      user: { id: s.userId },
+      workspace: { id: s.workspaceId },
+      role: 'owner',
+    });
     const out = await client(t.url, s.token).post('/v1/auth/logout');
     expect(out.status).toBe(204);
     const after = await client(t.url, s.token).get('/v1/auth/session');

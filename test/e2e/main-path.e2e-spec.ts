@@ -16,7 +16,10 @@ async function receiver() {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       try {
-        const payload = verifier!.verify(Buffer.concat(chunks).toString('utf8'), req.headers as Record<string, string>) as any;
+        const payload = verifier!.verify(
+          Buffer.concat(chunks).toString('utf8'),
+          req.headers as Record<string, string>,
+        ) as any;
         got.push({ id: String(req.headers['webhook-id']), type: payload.type, payload });
       } catch {
         bad++;
@@ -56,15 +59,26 @@ describe('the main job, end to end: Stripe → archive → contacts → verified
     const owner = await signup(t.url);
     const api = client(t.url, owner.token);
 
-    const e1 = await api.post('/v1/webhook-endpoints', { url: all.url, status: 'active', description: 'everything' });
+    const e1 = await api.post('/v1/webhook-endpoints', {
+      url: all.url,
+      status: 'active',
+      description: 'everything',
+    });
     expect(e1.status).toBe(201);
     all.setSecret(e1.body.signing_secret);
-    const e2 = await api.post('/v1/webhook-endpoints', { url: onlyCreated.url, status: 'active', event_types: ['contact.created'] });
+    const e2 = await api.post('/v1/webhook-endpoints', {
+      url: onlyCreated.url,
+      status: 'active',
+      event_types: ['contact.created'],
+    });
     expect(e2.status).toBe(201);
     onlyCreated.setSecret(e2.body.signing_secret);
 
     const secret = 'whsec_mainpathMadeUpSecret0123456789';
-    const integ = await api.patch('/v1/settings/integrations/stripe', { enabled: true, signing_secret: secret });
+    const integ = await api.patch('/v1/settings/integrations/stripe', {
+      enabled: true,
+      signing_secret: secret,
+    });
     expect(integ.status).toBe(200);
     expect(integ.body.supported_events).toEqual([...SUPPORTED_STRIPE_EVENT_TYPES]);
 
@@ -75,8 +89,20 @@ describe('the main job, end to end: Stripe → archive → contacts → verified
       fx.customerSubscriptionCreatedEvent({ ...ada, ...at(5), shape: 'new' }),
       fx.customerCreatedEvent({ ...ada, ...at(10), email: '  Ada.Main@Example.TEST ', name: 'Ada' }),
       // The newer update arrives before an older one: the older must not win.
-      fx.customerUpdatedEvent({ ...ada, ...at(40), email: 'ada.new@example.test', name: 'Ada Lovelace', previousAttributes: { email: 'ada.main@example.test', name: 'Ada' } }),
-      fx.customerUpdatedEvent({ ...ada, ...at(20), email: 'ada.stale@example.test', name: 'Stale', previousAttributes: { name: 'Ada' } }),
+      fx.customerUpdatedEvent({
+        ...ada,
+        ...at(40),
+        email: 'ada.new@example.test',
+        name: 'Ada Lovelace',
+        previousAttributes: { email: 'ada.main@example.test', name: 'Ada' },
+      }),
+      fx.customerUpdatedEvent({
+        ...ada,
+        ...at(20),
+        email: 'ada.stale@example.test',
+        name: 'Stale',
+        previousAttributes: { name: 'Ada' },
+      }),
       // The older API shape teaches the charge id the dispute is resolved by.
       fx.invoicePaidEvent({ ...ada, ...at(50), shape: 'old' }),
       fx.chargeDisputeCreatedEvent({ ...ada, ...at(60) }),
@@ -93,7 +119,12 @@ describe('the main job, end to end: Stripe → archive → contacts → verified
       fx.checkoutSessionAsyncPaymentSucceededEvent({ ...ada, ...at(170) }),
       fx.checkoutSessionAsyncPaymentFailedEvent({ ...ada, ...at(180) }),
       // A guest checkout: no customer, a contact by email.
-      fx.checkoutSessionCompletedEvent({ customerId: null, email: 'Guest.Buyer@example.test', ...at(190), paymentIntentId: 'pi_MainGuest1' }),
+      fx.checkoutSessionCompletedEvent({
+        customerId: null,
+        email: 'Guest.Buyer@example.test',
+        ...at(190),
+        paymentIntentId: 'pi_MainGuest1',
+      }),
       fx.customerDeletedEvent({ ...ada, ...at(200), email: 'ada.new@example.test' }),
     ];
     expect(new Set(events.map((e) => e.type)).size).toBe(19);
@@ -102,11 +133,15 @@ describe('the main job, end to end: Stripe → archive → contacts → verified
       const payload = JSON.stringify(e);
       return request(t.url, 'POST', new URL(integ.body.webhook_url).pathname, undefined, {
         raw: payload,
-        headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret }) },
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret }),
+        },
       });
     };
     const first = await Promise.all(events.slice(0, 2).map(send));
-    for (const e of events.slice(2)) expect((await send(e)).body).toEqual({ received: true, duplicate: false, supported: true });
+    for (const e of events.slice(2))
+      expect((await send(e)).body).toEqual({ received: true, duplicate: false, supported: true });
     expect(first.every((r) => r.status === 200)).toBe(true);
     // Repeats, some at once: archived and normalized once.
     const repeats = await Promise.all([events[1], events[1], events[4], events[18], events[0]].map(send));
@@ -115,7 +150,9 @@ describe('the main job, end to end: Stripe → archive → contacts → verified
     // The archive: every event once, all normalized.
     const archive = await eventually(async () => {
       const r = await api.get('/v1/settings/integrations/stripe/events?limit=100');
-      return r.body.data.length === events.length && r.body.data.every((e: any) => e.status === 'normalized') ? r.body.data : null;
+      return r.body.data.length === events.length && r.body.data.every((e: any) => e.status === 'normalized')
+        ? r.body.data
+        : null;
     }, 30000);
     expect(new Set(archive.map((e: any) => e.id))).toEqual(new Set(events.map((e) => e.id)));
     expect(archive.every((e: any) => typeof e.contact_event_id === 'string')).toBe(true);
@@ -123,7 +160,11 @@ describe('the main job, end to end: Stripe → archive → contacts → verified
     // The contacts: Ada (the newest customer.updated's attributes) and the guest.
     const adaC = (await api.get('/v1/contacts?email=ADA.NEW@example.test ')).body.data;
     expect(adaC).toHaveLength(1);
-    expect(adaC[0]).toMatchObject({ email: 'ada.new@example.test', name: 'Ada Lovelace', stripe_customer_id: ada.customerId });
+    expect(adaC[0]).toMatchObject({
+      email: 'ada.new@example.test',
+      name: 'Ada Lovelace',
+      stripe_customer_id: ada.customerId,
+    });
     const guest = (await api.get('/v1/contacts?email=guest.buyer@example.test')).body.data;
     expect(guest).toHaveLength(1);
     expect((await api.get('/v1/contacts')).body.data).toHaveLength(2);
@@ -132,7 +173,10 @@ describe('the main job, end to end: Stripe → archive → contacts → verified
     const adaEvents = (await api.get(`/v1/contacts/${adaC[0].id}/events?limit=100`)).body.data;
     expect(adaEvents).toHaveLength(events.length - 1);
     expect(adaEvents.map((e: any) => e.name).sort()).toEqual(
-      events.filter((e) => e.type !== 'checkout.session.completed').map((e) => `stripe.${e.type}`).sort(),
+      events
+        .filter((e) => e.type !== 'checkout.session.completed')
+        .map((e) => `stripe.${e.type}`)
+        .sort(),
     );
     const occurred = adaEvents.map((e: any) => Date.parse(e.occurred_at));
     expect(occurred).toEqual([...occurred].sort((a: number, b: number) => b - a));
@@ -159,7 +203,11 @@ describe('the main job, end to end: Stripe → archive → contacts → verified
       expect(f).toEqual([...f].sort());
     }
     const stripeMsg = all.got.find((g) => g.type === 'stripe.invoice.paid')!;
-    expect(stripeMsg.payload.data).toMatchObject({ workspace_id: owner.workspaceId, contact: { id: adaC[0].id }, event: { source_event_id: events[4].id } });
+    expect(stripeMsg.payload.data).toMatchObject({
+      workspace_id: owner.workspaceId,
+      contact: { id: adaC[0].id },
+      event: { source_event_id: events[4].id },
+    });
     await eventually(async () => onlyCreated.got.length >= 2, 15000);
     expect(onlyCreated.got.map((g) => g.type)).toEqual(['contact.created', 'contact.created']);
     expect(onlyCreated.bad()).toBe(0);

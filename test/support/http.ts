@@ -15,7 +15,13 @@ export interface ReqOpts {
   raw?: string | Buffer;
 }
 
-export async function request<T = any>(base: string, method: string, path: string, body?: unknown, o: ReqOpts = {}): Promise<Res<T>> {
+export async function request<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  o: ReqOpts = {},
+): Promise<Res<T>> {
   const headers: Record<string, string> = { ...o.headers };
   if (o.token) headers.authorization = `Bearer ${o.token}`;
   if (o.cookie) headers.cookie = o.cookie;
@@ -51,11 +57,18 @@ export function client(base: string, token?: string) {
 
 let n = 0;
 /** Signs up a fresh user and workspace; returns the token and ids. */
-export async function signup(base: string, over: Partial<{ email: string; password: string; workspace_name: string }> = {}) {
+export async function signup(
+  base: string,
+  over: Partial<{ email: string; password: string; workspace_name: string }> = {},
+) {
   n++;
   const email = over.email ?? `user${n}.${Date.now()}@example.test`;
   const password = over.password ?? 'correct horse battery staple';
-  const r = await request(base, 'POST', '/v1/auth/signup', { email, password, workspace_name: over.workspace_name ?? `Workspace ${n}` });
+  const r = await request(base, 'POST', '/v1/auth/signup', {
+    email,
+    password,
+    workspace_name: over.workspace_name ?? `Workspace ${n}`,
+  });
   if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${r.text}`);
   return {
     email,
@@ -70,7 +83,11 @@ export async function signup(base: string, over: Partial<{ email: string; passwo
 }
 
 /** Polls until `fn` returns a truthy value; for waiting on queues, never a fixed sleep. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 15000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15000,
+  everyMs = 50,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -80,7 +97,10 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(
+        `condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -26,7 +26,10 @@ export interface TestApp {
 export interface TestAppOptions {
   env?: Record<string, string>;
   /** Replace providers, e.g. the DNS resolver. */
-  overrides?: Array<{ provide: string | symbol | (abstract new (...args: never[]) => unknown); useValue: unknown }>;
+  overrides?: Array<{
+    provide: string | symbol | (abstract new (...args: never[]) => unknown);
+    useValue: unknown;
+  }>;
   /** Reuse a database made by an earlier createTestApp (a second process of the same deployment). */
   database?: { url: string };
 }
@@ -53,7 +56,8 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const databaseUrl = opts.database?.url ?? owned!.url;
   const config = loadConfig({ ...baseTestEnv(databaseUrl), ...opts.env });
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
-  for (const o of opts.overrides ?? []) builder = builder.overrideProvider(o.provide as never).useValue(o.useValue);
+  for (const o of opts.overrides ?? [])
+    builder = builder.overrideProvider(o.provide as never).useValue(o.useValue);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
   configureApp(app, config);
@@ -62,6 +66,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const addr = app.getHttpServer().address() as { port: number };
   const db = testPool(databaseUrl);
   const redis = new Redis(config.redisUrl);
+  redis.on('error', () => undefined); // outage tests cut it on purpose
   return {
     app,
     config,

@@ -32,7 +32,10 @@ async function createDatabaseIfMissing(databaseUrl: string): Promise<boolean> {
  * Before Nest boots: create the database if it is missing, then run pending migrations under a
  * Postgres advisory lock, so two instances starting together are safe.
  */
-export async function prepareDatabase(databaseUrl: string, log: (msg: string) => void = () => undefined): Promise<string[]> {
+export async function prepareDatabase(
+  databaseUrl: string,
+  log: (msg: string) => void = () => undefined,
+): Promise<string[]> {
   if (await createDatabaseIfMissing(databaseUrl)) log('created the database');
   const ds = new DataSource(buildDataSourceOptions(databaseUrl));
   await ds.initialize();

@@ -35,10 +35,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const err = toAppError(exception);
     if (err.code === 'internal') {
-      this.logger.error({ err: exception, requestId: (req as Request & { id?: string }).id }, 'unhandled error');
+      this.logger.error(
+        { err: exception, requestId: (req as Request & { id?: string }).id },
+        'unhandled error',
+      );
     } else if (err.code === 'service_unavailable') {
       const e = exception as { message?: string; code?: string };
-      this.logger.warn({ requestId: (req as Request & { id?: string }).id, reason: e?.code ?? e?.message }, 'backing service unavailable');
+      this.logger.warn(
+        { requestId: (req as Request & { id?: string }).id, reason: e?.code ?? e?.message },
+        'backing service unavailable',
+      );
     }
     sendError(req, res, err);
   }

@@ -8,7 +8,8 @@ export function sendError(req: Request, res: Response, err: AppError): void {
     return;
   }
   const requestId = (req as Request & { id?: string }).id ?? String(res.getHeader('x-request-id') ?? '');
-  if (err.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+  if (err.retryAfterSeconds !== undefined)
+    res.setHeader('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
   res.status(err.status).json({
     error: {
       code: err.code,

@@ -15,7 +15,15 @@ const PG_TRANSIENT_CODES = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected
 ]);
-const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+const NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
 const MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
@@ -32,9 +40,17 @@ const MESSAGES = [
 
 export function isTransientInfraError(e: unknown, depth = 0): boolean {
   if (!e || typeof e !== 'object' || depth > 3) return false;
-  const err = e as { code?: unknown; message?: unknown; name?: unknown; driverError?: unknown; cause?: unknown };
-  if (typeof err.code === 'string' && (PG_TRANSIENT_CODES.has(err.code) || NET_CODES.has(err.code))) return true;
+  const err = e as {
+    code?: unknown;
+    message?: unknown;
+    name?: unknown;
+    driverError?: unknown;
+    cause?: unknown;
+  };
+  if (typeof err.code === 'string' && (PG_TRANSIENT_CODES.has(err.code) || NET_CODES.has(err.code)))
+    return true;
   if (err.name === 'MaxRetriesPerRequestError') return true;
-  if (typeof err.message === 'string' && MESSAGES.some((m) => (err.message as string).includes(m))) return true;
+  if (typeof err.message === 'string' && MESSAGES.some((m) => (err.message as string).includes(m)))
+    return true;
   return isTransientInfraError(err.driverError, depth + 1) || isTransientInfraError(err.cause, depth + 1);
 }

@@ -18,7 +18,11 @@ export function jsonBodyMiddleware(limitBytes: number, skip: (req: Request) => b
       if (err) {
         const e = err as { type?: string; status?: number };
         if (e.type === 'entity.too.large' || e.status === 413) {
-          return sendError(req, res, new AppError('payload_too_large', `body must be at most ${limitBytes / 1024} KiB`));
+          return sendError(
+            req,
+            res,
+            new AppError('payload_too_large', `body must be at most ${limitBytes / 1024} KiB`),
+          );
         }
         return sendError(req, res, new AppError('validation_failed', 'body could not be read'));
       }
@@ -27,7 +31,8 @@ export function jsonBodyMiddleware(limitBytes: number, skip: (req: Request) => b
         req.body = undefined;
         return next();
       }
-      if (!isUtf8(raw)) return sendError(req, res, new AppError('validation_failed', 'body must be valid UTF-8'));
+      if (!isUtf8(raw))
+        return sendError(req, res, new AppError('validation_failed', 'body must be valid UTF-8'));
       let parsed: unknown;
       try {
         parsed = JSON.parse(raw.toString('utf8'));
@@ -38,7 +43,11 @@ export function jsonBodyMiddleware(limitBytes: number, skip: (req: Request) => b
         return sendError(req, res, new AppError('validation_failed', 'body must be a JSON object'));
       }
       if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) {
-        return sendError(req, res, new AppError('unsupported_media_type', 'content-type must be application/json'));
+        return sendError(
+          req,
+          res,
+          new AppError('unsupported_media_type', 'content-type must be application/json'),
+        );
       }
       req.body = parsed;
       next();

@@ -6,7 +6,8 @@ const CLIENT_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Echoes a well-formed client x-request-id, else makes one; every response carries it. */
 export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
   const sent = req.headers['x-request-id'];
-  const id = typeof sent === 'string' && CLIENT_ID.test(sent) ? sent : `req_${randomBytes(12).toString('base64url')}`;
+  const id =
+    typeof sent === 'string' && CLIENT_ID.test(sent) ? sent : `req_${randomBytes(12).toString('base64url')}`;
   (req as Request & { id: string }).id = id;
   res.setHeader('x-request-id', id);
   next();

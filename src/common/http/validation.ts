@@ -1,4 +1,11 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import type { Request } from 'express';
@@ -55,7 +62,8 @@ export class RejectUndeclaredInputInterceptor implements NestInterceptor {
           query.map((field) => ({ field, message: `${field} is not allowed` })),
         );
       }
-      const body = req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? Object.keys(req.body) : [];
+      const body =
+        req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? Object.keys(req.body) : [];
       if (body.length && !has(context, RouteParamtypes.BODY)) {
         throw new AppError(
           'validation_failed',

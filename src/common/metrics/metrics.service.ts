@@ -14,10 +14,18 @@ export class MetricsService {
   }
 
   counter<L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> {
-    return (this.registry.getSingleMetric(name) as Counter<L>) ?? new Counter({ name, help, labelNames, registers: [this.registry] });
+    return (
+      (this.registry.getSingleMetric(name) as Counter<L>) ??
+      new Counter({ name, help, labelNames, registers: [this.registry] })
+    );
   }
 
-  histogram<L extends string>(name: string, help: string, labelNames: L[] = [], buckets?: number[]): Histogram<L> {
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames: L[] = [],
+    buckets?: number[],
+  ): Histogram<L> {
     return (
       (this.registry.getSingleMetric(name) as Histogram<L>) ??
       new Histogram({
@@ -31,7 +39,12 @@ export class MetricsService {
   }
 
   /** A gauge whose value is read when /metrics is scraped. */
-  gauge<L extends string>(name: string, help: string, labelNames: L[], collect?: (g: Gauge<L>) => Promise<void>): Gauge<L> {
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: L[],
+    collect?: (g: Gauge<L>) => Promise<void>,
+  ): Gauge<L> {
     return (
       (this.registry.getSingleMetric(name) as Gauge<L>) ??
       new Gauge({
