@@ -7,6 +7,8 @@ import { sendError } from './common/http/error-response';
 import { jsonBodyMiddleware } from './common/http/json-body';
 import { requestIdMiddleware } from './common/http/request-id';
 import type { AppConfig } from './config/app-config';
+import { StripeIngestionService } from './stripe-integration/stripe-ingestion.service';
+import { stripeWebhookHandler } from './stripe-integration/stripe-webhook.handler';
 import { STRIPE_WEBHOOK_PATH_PREFIX } from './stripe-integration/stripe-webhook-path';
 import { VERSION } from './version';
 
@@ -26,6 +28,9 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
     app.use((req: Request, res: Response, next: NextFunction) =>
       WORKER_PATHS.has(req.path) ? next() : sendError(req, res, new AppError('not_found', 'route not found')),
     );
+  }
+  if (config.role !== 'worker') {
+    app.use(STRIPE_WEBHOOK_PATH_PREFIX, stripeWebhookHandler(app.get(StripeIngestionService)));
   }
   app.use(cookieParser());
   // The Stripe route reads its own raw bytes (1 MiB) after checking the integration and header.

@@ -11,7 +11,7 @@ import { MetricsService } from '../common/metrics/metrics.service';
 import { QUEUES } from '../common/queues';
 import { isSupportedStripeEventType } from './stripe-event-types';
 import { StripeNormalizationJob, enqueueNormalization } from './stripe-normalization-jobs';
-import { sanitizedJson, summarizeEvent } from './stripe-payload';
+import { queryableJson, summarizeEvent } from './stripe-payload';
 import { StripeIntegrationRepository } from './stripe-integration.repository';
 
 /** Stripe's own tolerance for the signed timestamp, in seconds. */
@@ -81,6 +81,20 @@ export class StripeIngestionService {
     );
   }
 
+  /** Decrypted secrets by ciphertext: a rotated secret is a new ciphertext, so nothing stale is kept. */
+  private readonly secretCache = new Map<string, string>();
+
+  private signingSecret(integrationId: string, encrypted: string): string {
+    const key = `${integrationId}:${encrypted}`;
+    let secret = this.secretCache.get(key);
+    if (secret === undefined) {
+      secret = this.secrets.decrypt(encrypted, integrationId);
+      if (this.secretCache.size >= 1000) this.secretCache.clear();
+      this.secretCache.set(key, secret);
+    }
+    return secret;
+  }
+
   private refuse(integrationId: string, reason: VerificationFailureReason | 'invalid_payload'): void {
     this.failures.inc({ reason });
     this.logger.warn({ integrationId, reason }, 'stripe webhook refused');
@@ -109,7 +123,7 @@ export class StripeIngestionService {
       // 3. The raw bytes, capped.
       const raw = await readBody();
       // 4. The signature, by the stripe package, over those bytes.
-      const secret = this.secrets.decrypt(integration.signingSecretEncrypted, integration.id);
+      const secret = this.signingSecret(integration.id, integration.signingSecretEncrypted);
       let parsed: unknown = NOT_PARSED;
       try {
         parsed = Stripe.webhooks.constructEvent(raw, signature, secret, STRIPE_SIGNATURE_TOLERANCE_S);
@@ -130,7 +144,7 @@ export class StripeIngestionService {
       let payloadJson: string | null = null;
       if (summary) {
         try {
-          payloadJson = sanitizedJson(parsed);
+          payloadJson = queryableJson(raw.toString('utf8'), parsed);
         } catch {
           // Nested too deep to serialize: no retry can fix it.
           payloadJson = null;

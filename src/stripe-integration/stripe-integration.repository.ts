@@ -145,22 +145,13 @@ export class StripeIntegrationRepository {
    * the common cases — a new event, or a repeat of one already committed.
    */
   async archive(e: NewArchivedEvent): Promise<ArchiveOutcome> {
-    const { rows } = await this.pool.query<{
-      id: string;
-      type: string;
-      status: ArchiveStatus;
-      inserted: boolean;
-    }>(
-      `WITH ins AS (
-         INSERT INTO stripe_events (id, integration_id, workspace_id, event_id, type, livemode, api_version,
-                                    stripe_created, raw_body, payload, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
-         ON CONFLICT (integration_id, event_id) DO NOTHING
-         RETURNING id, type, status)
-       SELECT id, type, status, true AS inserted FROM ins
-       UNION ALL
-       SELECT id, type, status, false AS inserted FROM stripe_events
-        WHERE integration_id = $2 AND event_id = $4 AND NOT EXISTS (SELECT 1 FROM ins)`,
+    // A new event is one plain insert (the common case on the hot path); a repeat costs one more read.
+    const { rows } = await this.pool.query<{ id: string; type: string; status: ArchiveStatus }>(
+      `INSERT INTO stripe_events (id, integration_id, workspace_id, event_id, type, livemode, api_version,
+                                  stripe_created, raw_body, payload, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
+       ON CONFLICT (integration_id, event_id) DO NOTHING
+       RETURNING id, type, status`,
       [
         e.id,
         e.integrationId,
@@ -175,9 +166,8 @@ export class StripeIntegrationRepository {
         e.status,
       ],
     );
-    if (rows[0]) return rows[0];
-    // A concurrent request inserted it and committed while we waited on the key: this statement's
-    // snapshot predates that commit, so read it afresh.
+    if (rows[0]) return { ...rows[0], inserted: true };
+    // ON CONFLICT waited for any concurrent insert of the same key to commit, so it is readable now.
     const { rows: again } = await this.pool.query<{ id: string; type: string; status: ArchiveStatus }>(
       `SELECT id, type, status FROM stripe_events WHERE integration_id = $1 AND event_id = $2`,
       [e.integrationId, e.eventId],

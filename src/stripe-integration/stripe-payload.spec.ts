@@ -1,4 +1,4 @@
-import { sanitizedJson, summarizeEvent } from './stripe-payload';
+import { sanitizedJson, summarizeEvent, queryableJson } from './stripe-payload';
 
 describe('summarizeEvent', () => {
   const base = { id: 'evt_1', type: 'customer.created', data: { object: {} } };
@@ -46,5 +46,20 @@ describe('sanitizedJson', () => {
   it('keeps other escapes and U+2028', () => {
     const v = { s: 'line\nnext\t\u2028\u0001"q"' };
     expect(JSON.parse(sanitizedJson(v))).toEqual(v);
+  });
+});
+
+describe('queryableJson', () => {
+  it('keeps safe raw text as it is', () => {
+    const raw = '{"id":"evt_1", "data": {"object": {"name": "Zoë 😀"}}}';
+    expect(queryableJson(raw, JSON.parse(raw))).toBe(raw);
+  });
+
+  it('sanitizes when the raw text escapes NUL or a surrogate', () => {
+    for (const raw of ['{"a":"x\\u0000y"}', '{"a":"\\ud800"}', '{"a":"\\uD83D\\uDE00"}']) {
+      const out = queryableJson(raw, JSON.parse(raw));
+      expect(out).not.toMatch(/\\u0000|\\ud[89a-f]/i);
+      expect(out).toBe(sanitizedJson(JSON.parse(raw)));
+    }
   });
 });

@@ -44,3 +44,14 @@ const UNSAFE_ESCAPE = /\\(?:\\|u0000|ud[89a-f][0-9a-f]{2})/g;
 export function sanitizedJson(value: unknown): string {
   return JSON.stringify(value).replace(UNSAFE_ESCAPE, (m) => (m === '\\\\' ? m : '\\ufffd'));
 }
+
+const UNSAFE_RAW = /\\u(?:0000|d[89a-f])/i;
+
+/**
+ * The same, from the raw text when it is already jsonb-safe (no `\u0000`, no surrogate escapes:
+ * valid UTF-8 cannot hold a raw lone surrogate, and JSON cannot hold a raw NUL), which spares
+ * re-serializing the event on the hot path.
+ */
+export function queryableJson(rawText: string, parsed: unknown): string {
+  return UNSAFE_RAW.test(rawText) ? sanitizedJson(parsed) : rawText;
+}
