@@ -17,8 +17,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { WebhookEndpointsService } from '../webhook-endpoints/webhook-endpoints.service';
 import { DeliveryAttempts, persistently } from './delivery-attempt.service';
 import { DeliveryQueue, stepOfJobId } from './delivery-queue';
-import type { WebhookDeliveryEntity } from './delivery.entity';
-import { DeliveryRepository } from './delivery.repository';
+import { DeliveryRepository, LeasedDelivery } from './delivery.repository';
 import { EndpointSemaphore } from './endpoint-semaphore';
 import { WebhookSender } from './http-sender';
 
@@ -100,46 +99,40 @@ export class DeliveryProcessor
   /** One job: at most one attempt, and only if the row says one is owed now. */
   async handle(job: Job<DeliveryJob>): Promise<void> {
     const { deliveryId, workspaceId } = job.data;
-    const jobStep = stepOfJobId(job.id);
-    const d = await this.repo.loadForProcessing(deliveryId);
-    if (!d || d.workspaceId !== workspaceId || d.status !== 'pending' || d.isTest) return;
-    if (jobStep !== null && d.retryStep !== jobStep) return; // that attempt was already made
-    if (d.leaseUntil && d.leaseUntil.getTime() > Date.now()) return; // another runner has it
-
     const token = randomUUID();
-    if (
-      !(await this.semaphore.tryAcquire(
-        d.endpointId,
-        token,
-        this.config.webhook.endpointConcurrency,
-        this.leaseMs,
-      ))
-    ) {
+    // The lease, the checks (pending, due, this step, unleased) and the body in one statement.
+    const d = await this.repo.leaseScheduled(
+      workspaceId,
+      deliveryId,
+      stepOfJobId(job.id),
+      this.leaseMs,
+      token,
+    );
+    if (!d) return;
+    const { endpointConcurrency } = this.config.webhook;
+    if (!(await this.semaphore.tryAcquire(d.endpointId, token, endpointConcurrency, this.leaseMs))) {
       // The endpoint already has its share of attempts in flight: come back shortly, free this slot.
       const delay = 250 + Math.floor(Math.random() * 750);
-      await this.repo.postpone(workspaceId, deliveryId, d.retryStep, delay);
+      await this.repo.postponeLeased(workspaceId, deliveryId, token, delay);
       await this.queue.requeueAfterWait(workspaceId, deliveryId, d.retryStep, delay);
       return;
     }
     try {
-      if (!(await this.repo.leaseScheduled(workspaceId, deliveryId, d.retryStep, this.leaseMs, token)))
-        return;
       await this.attemptLeased(d, token);
     } finally {
       await this.semaphore.release(d.endpointId, token).catch(() => undefined);
     }
   }
 
-  private async attemptLeased(d: WebhookDeliveryEntity, token: string): Promise<void> {
+  private async attemptLeased(d: LeasedDelivery, token: string): Promise<void> {
     const { workspaceId, id } = d;
     // Re-read before every attempt: the URL, the live secrets, and whether it is still owed at all.
     const endpoint = await this.endpoints.loadForDelivery(workspaceId, d.endpointId);
-    const body = endpoint?.status === 'active' ? await this.repo.messageBody(workspaceId, d.messageId) : null;
-    if (!endpoint || endpoint.status !== 'active' || body === null) {
+    if (!endpoint || endpoint.status !== 'active') {
       await this.repo.cancelLeased(workspaceId, id, token);
       return;
     }
-    const result = await this.attempts.send(endpoint, d.messageId, body);
+    const result = await this.attempts.send(endpoint, d.messageId, d.body);
     const outcome = await persistently(() =>
       this.repo.recordScheduled(
         workspaceId,
@@ -150,6 +143,8 @@ export class DeliveryProcessor
       ),
     );
     if (outcome.next) await this.queue.enqueue(workspaceId, id, outcome.next.step, outcome.next.delayMs);
+    // A success with no failing clock running changes nothing on the endpoint: skip the write.
+    if (result.ok && endpoint.failingSince === null) return;
     // After the commit: disabling emits an event whose listener updates these same rows.
     try {
       if (result.gone) await this.endpoints.disable(workspaceId, d.endpointId, 'gone');

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
+import { hotQuery } from '../common/database/hot-path';
 import { newId } from '../common/ids';
 import { CursorCodec, ListQueryDto, paginate } from '../common/pagination';
 import {
@@ -31,6 +32,16 @@ export interface NewMessage {
   idempotencyKey: string;
   body: string;
   createdAt: Date;
+}
+
+/** A delivery whose attempt lease this runner holds, with the stored body to send. */
+export interface LeasedDelivery {
+  id: string;
+  workspaceId: string;
+  endpointId: string;
+  messageId: string;
+  retryStep: number;
+  body: string;
 }
 
 export interface AttemptRecord {
@@ -155,11 +166,6 @@ export class DeliveryRepository {
     );
   }
 
-  /** The processor's load by primary key; the job's workspace id is checked against it by the caller. */
-  loadForProcessing(deliveryId: string): Promise<WebhookDeliveryEntity | null> {
-    return this.deliveries().findOneBy({ id: deliveryId });
-  }
-
   findById(workspaceId: string, id: string): Promise<WebhookDeliveryEntity | null> {
     return this.deliveries().findOneBy({ workspaceId, id });
   }
@@ -172,8 +178,9 @@ export class DeliveryRepository {
   }
 
   /**
-   * Takes the attempt lease for a scheduled attempt: only a pending, due, unleased delivery still
-   * at the expected schedule step. A job that runs twice, or late, finds nothing and backs off.
+   * Takes the attempt lease for a scheduled attempt and reads what the attempt needs, in one
+   * statement: only a pending, due, unleased delivery still at the job's schedule step (any step
+   * when the job names none). A job that runs twice, or late, finds nothing and backs off.
    */
   async leaseScheduled(
     workspaceId: string,
@@ -181,19 +188,50 @@ export class DeliveryRepository {
     step: number | null,
     leaseMs: number,
     token: string,
-  ): Promise<boolean> {
-    const rows = rowsOf<{ id: string }>(
-      await this.ds.query(
-        `UPDATE webhook_deliveries SET lease_until = now() + $3 * interval '1 millisecond', lease_token = $4
-         WHERE id = $1 AND workspace_id = $2 AND status = 'pending' AND NOT is_test
-           AND ($5::int IS NULL OR retry_step = $5::int)
-           AND next_attempt_at <= now() + interval '1 second'
-           AND (lease_until IS NULL OR lease_until < now())
-         RETURNING id`,
-        [deliveryId, workspaceId, leaseMs, token, step],
-      ),
+  ): Promise<LeasedDelivery | null> {
+    const rows = await hotQuery<{
+      endpoint_id: string;
+      message_id: string;
+      retry_step: number;
+      body: string;
+    }>(
+      this.ds,
+      'mk_delivery_lease_scheduled',
+      `UPDATE webhook_deliveries d SET lease_until = now() + $3 * interval '1 millisecond', lease_token = $4
+           FROM webhook_messages m
+         WHERE d.id = $1 AND d.workspace_id = $2 AND d.status = 'pending' AND NOT d.is_test
+           AND ($5::int IS NULL OR d.retry_step = $5::int)
+           AND d.next_attempt_at <= now() + interval '1 second'
+           AND (d.lease_until IS NULL OR d.lease_until < now())
+           AND m.id = d.message_id AND m.workspace_id = d.workspace_id
+         RETURNING d.endpoint_id, d.message_id, d.retry_step, m.body`,
+      [deliveryId, workspaceId, leaseMs, token, step],
     );
-    return rows.length === 1;
+    const r = rows[0];
+    return r
+      ? {
+          id: deliveryId,
+          workspaceId,
+          endpointId: r.endpoint_id,
+          messageId: r.message_id,
+          retryStep: r.retry_step,
+          body: r.body,
+        }
+      : null;
+  }
+
+  /** The endpoint's concurrency cap is full: give the lease back and come back shortly. */
+  async postponeLeased(
+    workspaceId: string,
+    deliveryId: string,
+    token: string,
+    delayMs: number,
+  ): Promise<void> {
+    await this.ds.query(
+      `UPDATE webhook_deliveries SET next_attempt_at = now() + $4 * interval '1 millisecond', lease_until = NULL, lease_token = NULL
+       WHERE id = $1 AND workspace_id = $2 AND lease_token = $3 AND status = 'pending'`,
+      [deliveryId, workspaceId, token, delayMs],
+    );
   }
 
   /** A manual retry's lease: whatever the status, as long as no other attempt is running. */
@@ -241,21 +279,6 @@ export class DeliveryRepository {
     return rows.length;
   }
 
-  /** The endpoint's concurrency cap is full: come back shortly (so the sweeper does not see it as lost). */
-  async postpone(
-    workspaceId: string,
-    deliveryId: string,
-    step: number | null,
-    delayMs: number,
-  ): Promise<void> {
-    await this.ds.query(
-      `UPDATE webhook_deliveries SET next_attempt_at = now() + $3 * interval '1 millisecond'
-       WHERE id = $1 AND workspace_id = $2 AND status = 'pending' AND ($4::int IS NULL OR retry_step = $4::int)
-         AND (lease_until IS NULL OR lease_until < now())`,
-      [deliveryId, workspaceId, delayMs, step],
-    );
-  }
-
   /**
    * Records a scheduled attempt and moves the delivery on, under a row lock. A runner whose lease
    * was taken over (it was presumed dead) still records its attempt, and a success still counts,
@@ -268,6 +291,7 @@ export class DeliveryRepository {
     attempt: AttemptRecord,
     plan: FailurePlan | null,
   ): Promise<ScheduledOutcome> {
+    if (plan === null) return this.recordSuccess(workspaceId, deliveryId, token, attempt);
     return this.ds.transaction(async (m) => {
       const [row] = rowsOf<{ status: DeliveryStatus; lease_token: string | null; retry_step: number }>(
         await m.query(
@@ -309,6 +333,45 @@ export class DeliveryRepository {
       );
       return { status, next };
     });
+  }
+
+  /**
+   * A success, the common case, in one statement (one implicit transaction): the attempt row and
+   * the delivery made succeeded. A runner whose lease was taken over still counts its success.
+   */
+  private async recordSuccess(
+    workspaceId: string,
+    deliveryId: string,
+    token: string,
+    a: AttemptRecord,
+  ): Promise<ScheduledOutcome> {
+    const rows = await hotQuery<{ status: DeliveryStatus }>(
+      this.ds,
+      'mk_delivery_record_success',
+      `WITH attempt AS (
+           INSERT INTO webhook_attempts (id, delivery_id, workspace_id, at, status_code, duration_ms, response_excerpt, error)
+           VALUES ($4, $1, $2, $5, $6, $7, $8, $9))
+         UPDATE webhook_deliveries SET attempt_count = attempt_count + 1,
+           retry_step = CASE WHEN lease_token = $3 THEN retry_step + 1 ELSE retry_step END,
+           status = 'succeeded', next_attempt_at = NULL,
+           lease_until = CASE WHEN lease_token = $3 THEN NULL ELSE lease_until END,
+           lease_token = CASE WHEN lease_token = $3 THEN NULL ELSE lease_token END,
+           updated_at = now()
+         WHERE id = $1 AND workspace_id = $2
+         RETURNING status`,
+      [
+        deliveryId,
+        workspaceId,
+        token,
+        newId('att', a.at.getTime()),
+        a.at,
+        a.statusCode,
+        a.durationMs,
+        a.responseExcerpt,
+        a.error,
+      ],
+    );
+    return { status: rows[0]?.status ?? 'cancelled', next: null };
   }
 
   /**

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
+import { hotQuery } from '../common/database/hot-path';
 import { DataSource, EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CursorCodec, ListQueryDto, paginate } from '../common/pagination';
 import { ArchiveStatus, StripeEventEntity, StripeIntegrationEntity } from './stripe-integration.entity';
 
@@ -62,14 +61,6 @@ export class StripeIntegrationRepository {
     private readonly cursors: CursorCodec,
   ) {}
 
-  /**
-   * The ingestion route's two queries go to TypeORM's own pg pool directly: the same
-   * connections, without a query runner per call on the hottest path.
-   */
-  private get pool(): Pool {
-    return (this.ds.driver as PostgresDriver).master as Pool;
-  }
-
   transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
     return this.ds.transaction(fn);
   }
@@ -121,14 +112,17 @@ export class StripeIntegrationRepository {
 
   /** The ingestion route's lookup: Stripe names the integration by its public id, not a workspace. */
   async findByPublicId(id: string): Promise<IntegrationForIngestion | null> {
-    const { rows } = await this.pool.query<{
+    const rows = await hotQuery<{
       id: string;
       workspace_id: string;
       enabled: boolean;
       signing_secret_encrypted: string | null;
-    }>(`SELECT id, workspace_id, enabled, signing_secret_encrypted FROM stripe_integrations WHERE id = $1`, [
-      id,
-    ]);
+    }>(
+      this.ds,
+      'mk_stripe_integration_by_id',
+      `SELECT id, workspace_id, enabled, signing_secret_encrypted FROM stripe_integrations WHERE id = $1`,
+      [id],
+    );
     const r = rows[0];
     return r
       ? {
@@ -146,7 +140,9 @@ export class StripeIntegrationRepository {
    */
   async archive(e: NewArchivedEvent): Promise<ArchiveOutcome> {
     // A new event is one plain insert (the common case on the hot path); a repeat costs one more read.
-    const { rows } = await this.pool.query<{ id: string; type: string; status: ArchiveStatus }>(
+    const rows = await hotQuery<{ id: string; type: string; status: ArchiveStatus }>(
+      this.ds,
+      'mk_stripe_archive_insert',
       `INSERT INTO stripe_events (id, integration_id, workspace_id, event_id, type, livemode, api_version,
                                   stripe_created, raw_body, payload, status)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
@@ -168,7 +164,9 @@ export class StripeIntegrationRepository {
     );
     if (rows[0]) return { ...rows[0], inserted: true };
     // ON CONFLICT waited for any concurrent insert of the same key to commit, so it is readable now.
-    const { rows: again } = await this.pool.query<{ id: string; type: string; status: ArchiveStatus }>(
+    const again = await hotQuery<{ id: string; type: string; status: ArchiveStatus }>(
+      this.ds,
+      'mk_stripe_archive_by_key',
       `SELECT id, type, status FROM stripe_events WHERE integration_id = $1 AND event_id = $2`,
       [e.integrationId, e.eventId],
     );

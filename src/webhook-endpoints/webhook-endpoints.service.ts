@@ -34,6 +34,8 @@ export interface EndpointForDelivery {
   workspaceId: string;
   url: string;
   status: 'active' | 'disabled';
+  /** When the failing clock started (the first failure since the last success), else null. */
+  failingSince: Date | null;
   /** Live `whsec_…` secrets, newest first. */
   secrets: string[];
 }
@@ -196,16 +198,30 @@ export class WebhookEndpointsService {
   }
 
   async loadForDelivery(workspaceId: string, endpointId: string): Promise<EndpointForDelivery | null> {
-    const endpoint = await this.repo.findById(workspaceId, endpointId);
+    const endpoint = await this.repo.findForDelivery(workspaceId, endpointId);
     if (!endpoint) return null;
-    const secrets = await this.repo.liveSecrets(workspaceId, endpointId);
     return {
       id: endpoint.id,
       workspaceId: endpoint.workspaceId,
       url: endpoint.url,
       status: endpoint.status,
-      secrets: secrets.map((s) => this.box.decrypt(s.secretEncrypted, s.id)),
+      failingSince: endpoint.failingSince,
+      secrets: endpoint.secrets.map((s) => this.decryptSecret(s.id, s.secretEncrypted)),
     };
+  }
+
+  /** Decrypted secrets by ciphertext, so the hot path does not run AES per attempt; a rotation is a new ciphertext. */
+  private readonly secretCache = new Map<string, string>();
+
+  private decryptSecret(id: string, encrypted: string): string {
+    const key = `${id}:${encrypted}`;
+    let plain = this.secretCache.get(key);
+    if (plain === undefined) {
+      plain = this.box.decrypt(encrypted, id);
+      if (this.secretCache.size >= 10_000) this.secretCache.clear();
+      this.secretCache.set(key, plain);
+    }
+    return plain;
   }
 
   async exists(workspaceId: string, endpointId: string): Promise<{ status: 'active' | 'disabled' } | null> {

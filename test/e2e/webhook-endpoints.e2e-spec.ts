@@ -338,6 +338,7 @@ describe('webhook endpoints (e2e)', () => {
         workspaceId: owner.workspaceId,
         url: GOOD_URL,
         status: 'active',
+        failingSince: null,
         secrets: [second, first],
       });
       // A receiver holding either secret verifies the two-signature header.
