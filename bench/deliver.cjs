@@ -5,6 +5,8 @@
 // usage: npm run build && node bench/deliver.cjs [N=5000] [C=50]
 const path = require('node:path');
 const {
+  cpuSeconds,
+  machineTicks,
   resetDatabase,
   ensureDatabase,
   flushRedis,
@@ -37,7 +39,10 @@ const C = Number(process.argv[3] || 50);
   });
 
   // 1. The backlog: an api-role process (no workers) records and queues N deliveries.
-  const env = { WEBHOOK_ENDPOINT_CONCURRENCY: String(C), WEBHOOK_WORKER_CONCURRENCY: String(C) };
+  const env = {
+    WEBHOOK_ENDPOINT_CONCURRENCY: String(C),
+    WEBHOOK_WORKER_CONCURRENCY: process.env.WORKER_C || String(C),
+  };
   const api1 = await startService({
     port: 3997,
     db: 'mk_bench_deliver',
@@ -102,7 +107,12 @@ const C = Number(process.argv[3] || 50);
     env: { ...env, MAILKATANA_ROLE: 'worker', LOG_LEVEL: 'warn' },
   });
   const deadline = Date.now() + 300_000;
+  while (!first && Date.now() < deadline) await sleep(5);
+  const cpu0 = cpuSeconds(worker.child.pid);
+  const m0 = machineTicks();
   while (receiver.stats.verified + receiver.stats.bad < N && Date.now() < deadline) await sleep(20);
+  const workerCpu = cpuSeconds(worker.child.pid) - cpu0;
+  const m1 = machineTicks();
   await worker.stop();
   await receiver.close();
 
@@ -112,7 +122,13 @@ const C = Number(process.argv[3] || 50);
     bench: 'deliver',
     n: N,
     concurrency: C,
-    service: { drain_deliveries_per_s: rate, verified: receiver.stats.verified, bad: receiver.stats.bad },
+    service: {
+      drain_deliveries_per_s: rate,
+      verified: receiver.stats.verified,
+      bad: receiver.stats.bad,
+      worker_cpu_ms_per_delivery: Math.round((workerCpu * 1000 * 100) / N) / 100,
+      machine_busy: Math.round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100) / 100,
+    },
     ceiling: { drain_deliveries_per_s: c.drain_deliveries_per_s, p50_ms: c.p50_ms, p99_ms: c.p99_ms },
     ratio: Math.round((rate / c.drain_deliveries_per_s) * 100) / 100,
     target: 'ratio >= 0.75',

@@ -59,6 +59,12 @@ function redisKeys(url = REDIS_URL) {
 
 const SECRETS_KEY = crypto.randomBytes(32).toString('base64');
 
+// Children never outlive the benchmark, whichever way it ends.
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
 /** Starts `node dist/src/main.js` with the given environment; resolves once /health answers 200. */
 async function startService({ port, db, env = {}, quiet = true }) {
   const child = spawn(
@@ -82,6 +88,7 @@ async function startService({ port, db, env = {}, quiet = true }) {
       stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'],
     },
   );
+  children.add(child);
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
@@ -194,6 +201,20 @@ function runNode(args, env = {}) {
   });
 }
 
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** The machine's busy and total CPU ticks, from /proc/stat: busy share = Δbusy / Δtotal. */
+function machineTicks() {
+  const v = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = v[3] + v[4];
+  const total = v.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
 const lastJsonLine = (out) =>
   JSON.parse(
     out
@@ -220,4 +241,6 @@ module.exports = {
   runNode,
   lastJsonLine,
   SECRETS_KEY,
+  cpuSeconds,
+  machineTicks,
 };

@@ -16,9 +16,27 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[4]) then
 end
 return 0`;
 
+type SemaphoreRedis = Redis & {
+  mkSemaphoreAcquire(
+    key: string,
+    now: string,
+    expires: string,
+    token: string,
+    limit: string,
+    ttl: string,
+  ): Promise<number>;
+};
+
 @Injectable()
 export class EndpointSemaphore {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  private readonly redis: SemaphoreRedis;
+
+  constructor(@Inject(REDIS) redis: Redis) {
+    // A defined command runs by EVALSHA: the script is sent once, not with every attempt.
+    if (!('mkSemaphoreAcquire' in redis))
+      redis.defineCommand('mkSemaphoreAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+    this.redis = redis as SemaphoreRedis;
+  }
 
   private key(endpointId: string): string {
     return `mk:delivery:sem:${endpointId}`;
@@ -26,9 +44,7 @@ export class EndpointSemaphore {
 
   async tryAcquire(endpointId: string, token: string, limit: number, leaseMs: number): Promise<boolean> {
     const now = Date.now();
-    const got = await this.redis.eval(
-      ACQUIRE,
-      1,
+    const got = await this.redis.mkSemaphoreAcquire(
       this.key(endpointId),
       String(now),
       String(now + leaseMs),
