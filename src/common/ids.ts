@@ -24,6 +24,11 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${encode(time, 10)}${encode(random, 16)}`;
 }
 
+const ID_PATTERNS = new Map<IdPrefix, RegExp>();
+
 export function isId(prefix: IdPrefix, value: unknown): value is string {
-  return typeof value === 'string' && new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`).test(value);
+  if (typeof value !== 'string') return false;
+  let re = ID_PATTERNS.get(prefix);
+  if (!re) ID_PATTERNS.set(prefix, (re = new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`)));
+  return re.test(value);
 }
