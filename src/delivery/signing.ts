@@ -1,12 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 
-/** Standard Webhooks secret: `whsec_` + base64 of 32 random bytes (the HMAC key). */
-export const SIGNING_SECRET_PREFIX = 'whsec_';
-
-export function generateSigningSecret(): string {
-  return SIGNING_SECRET_PREFIX + randomBytes(32).toString('base64');
-}
+// Secrets are made by the endpoints module, which owns them; re-exported for the signer's callers.
+export { SIGNING_SECRET_PREFIX, generateSigningSecret } from '../webhook-endpoints/signing-secret';
 
 export interface SignatureInput {
   /** The message id (`msg_…`): the same for every attempt, which is what receivers deduplicate on. */

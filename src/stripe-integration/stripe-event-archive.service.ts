@@ -5,9 +5,8 @@ import { ArchivedEventRow, StripeIntegrationRepository } from './stripe-integrat
 export type { ArchiveStatus } from './stripe-integration.entity';
 
 /**
- * The event as normalization reads it (the sanitized copy). Structurally the same as
- * event-normalization's own StripeEventInput; declared here because that module depends on this
- * one, never the other way round.
+ * The event as normalization reads it (the sanitized copy). Declared here, the module that
+ * owns the archive; event-normalization imports it (the dependency points that way only).
  */
 export interface StripeEventInput {
   id: string;

@@ -6,7 +6,7 @@ import { EventTypeRegistry } from '../common/event-types.registry';
 import { newId } from '../common/ids';
 import { ListQueryDto, Page } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { generateSigningSecret } from '../delivery/signing';
+import { generateSigningSecret } from './signing-secret';
 import { ALL_EVENT_TYPES, checkEventTypeFilter } from './event-type-filter';
 import { checkWebhookUrl, Resolver, URL_RESOLVER } from './url-policy/url-policy';
 import {

@@ -1,14 +1,9 @@
 import type { SupportedStripeEventType } from '../../stripe-integration/stripe-event-types';
 import { isRecord, readerFor, type JsonObject, type ObjectReader } from './fields';
 
-export interface StripeEventInput {
-  id: string;
-  type: string;
-  created: number;
-  livemode: boolean;
-  api_version?: string | null;
-  data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
-}
+/** The archived event as normalization reads it: the archive owns its shape. */
+export type { StripeEventInput } from '../../stripe-integration/stripe-event-archive.service';
+import type { StripeEventInput } from '../../stripe-integration/stripe-event-archive.service';
 
 export interface ContactAttributes {
   email: string | null;
