@@ -9,6 +9,8 @@ export interface AuthContext {
   role: Role;
   via: 'bearer' | 'cookie';
   expiresAt: Date;
+  /** True when this request slid the expiry (a cookie is then re-set with it). */
+  extended?: boolean;
 }
 
 export const IS_PUBLIC = 'mk:isPublic';

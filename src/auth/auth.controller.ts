@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AuthContext, CurrentAuth, Public } from './auth-context';
 import { AuthResponseDto, LoginDto, SessionInfoDto, SignupDto } from './auth.dto';
 import { AuthService } from './auth.service';
-import { SESSION_COOKIE, sessionTokenOf } from './session.strategy';
+import { SESSION_COOKIE, sessionTokenOf, setSessionCookie } from './session.strategy';
 
 @ApiTags('auth')
 @Controller('v1/auth')
@@ -17,13 +17,7 @@ export class AuthController {
   ) {}
 
   private setCookie(res: Response, token: string, expiresAt: string): void {
-    res.cookie(SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.config.publicBaseUrl.startsWith('https:'),
-      path: '/',
-      expires: new Date(expiresAt),
-    });
+    setSessionCookie(res, token, new Date(expiresAt), this.config.publicBaseUrl.startsWith('https:'));
   }
 
   @Public()

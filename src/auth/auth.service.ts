@@ -165,10 +165,12 @@ export class AuthService implements OnModuleInit {
     const row = await this.repo.findLiveSession(hashToken(token));
     if (!row) return null;
     let expiresAt = row.session.expiresAt;
+    let extended = false;
     const fresh = Date.now() + this.config.auth.sessionTtlMs;
     if (fresh - expiresAt.getTime() >= Math.min(HOUR, this.config.auth.sessionTtlMs / 2)) {
       expiresAt = new Date(fresh);
       await this.repo.extendSession(row.session.id, expiresAt);
+      extended = true;
     }
     return {
       sessionId: row.session.id,
@@ -177,6 +179,7 @@ export class AuthService implements OnModuleInit {
       role: row.role,
       via,
       expiresAt,
+      extended,
     };
   }
 

@@ -1,3 +1,4 @@
+import type { AppConfig } from '../config/app-config';
 import { Controller, ExecutionContext, Get, Post } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../common/errors';
@@ -46,7 +47,7 @@ describe('SessionGuard', () => {
   let authenticated: AuthContext | null;
 
   beforeEach(() => {
-    guard = new SessionGuard(new Reflector(), auth);
+    guard = new SessionGuard(new Reflector(), auth, { publicBaseUrl: 'http://localhost:3000' } as AppConfig);
     authenticated = null;
     // Stand in for passport: what the strategy would have put on the request.
     jest

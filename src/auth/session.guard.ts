@@ -1,12 +1,13 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { AppError } from '../common/errors';
 import { AuthContext, IS_PUBLIC, REQUIRED_ROLES } from './auth-context';
 import { AuthService } from './auth.service';
 import type { Role } from './membership.entity';
-import { AUTHENTICATOR } from './session.strategy';
+import { AUTHENTICATOR, sessionTokenOf, setSessionCookie } from './session.strategy';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -16,6 +17,7 @@ export class SessionGuard extends AuthGuard('session') {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
   }
@@ -30,6 +32,16 @@ export class SessionGuard extends AuthGuard('session') {
     (req as Request & { [AUTHENTICATOR]?: AuthService })[AUTHENTICATOR] = this.auth;
     await super.canActivate(context);
     const who = req.user;
+    if (who.via === 'cookie' && who.extended) {
+      // The expiry slid: the browser's cookie follows it.
+      const res = context.switchToHttp().getResponse<Response>();
+      setSessionCookie(
+        res,
+        sessionTokenOf(req)!.token,
+        who.expiresAt,
+        this.config.publicBaseUrl.startsWith('https:'),
+      );
+    }
     if (
       who.via === 'cookie' &&
       !SAFE_METHODS.has(req.method) &&

@@ -1,12 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { Strategy } from 'passport-custom';
 import { AppError } from '../common/errors';
 import type { AuthContext } from './auth-context';
 import { AuthService } from './auth.service';
 
 export const SESSION_COOKIE = 'mk_session';
+
+/** The session cookie: HttpOnly, SameSite=Lax, Secure when the public URL is https. */
+export function setSessionCookie(res: Response, token: string, expiresAt: Date, secure: boolean): void {
+  res.cookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    path: '/',
+    expires: expiresAt,
+  });
+}
 
 /** Where the guard leaves its app's AuthService on the request (see SessionGuard). */
 export const AUTHENTICATOR = Symbol('mk:authenticator');

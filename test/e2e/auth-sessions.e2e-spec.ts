@@ -263,6 +263,24 @@ describe('auth sessions (e2e)', () => {
       expect((await client(t.url, s.token).get('/v1/auth/session')).status).toBe(401);
     });
 
+    it('re-sets the cookie when a cookie session slides, and only then', async () => {
+      const s = await signup(t.url);
+      const ttl = 7 * 86_400_000;
+      const fresh = await client(t.url).get('/v1/auth/session', { cookie: s.cookie });
+      expect(fresh.status).toBe(200);
+      expect(fresh.headers.get('set-cookie')).toBeNull();
+      await t.db.query(`UPDATE sessions SET expires_at = now() + $2::interval WHERE user_id = $1`, [
+        s.userId,
+        `${ttl / 1000 - 7200} seconds`,
+      ]);
+      const slid = await client(t.url).get('/v1/auth/session', { cookie: s.cookie });
+      const cookie = slid.headers.get('set-cookie') ?? '';
+      expect(cookie).toContain(s.cookie);
+      expect(cookie).toMatch(/HttpOnly/i);
+      const expires = Date.parse(/Expires=([^;]+)/i.exec(cookie)![1]!);
+      expect(Math.abs(expires - Date.parse(slid.body.expires_at))).toBeLessThan(1000);
+    });
+
     it('slides the expiry, at most once an hour', async () => {
       const s = await signup(t.url);
       const ttl = 7 * 86_400_000;
