@@ -4,6 +4,8 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { buildDataSourceOptions } from './common/database/data-source-options';
@@ -47,19 +49,21 @@ class ConfigModule {
 @Module({})
 export class AppModule {
   /** One module graph for every role: the role picks what runs (processors, routes), not what exists. */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: { logStream?: DestinationStream } = {}): DynamicModule {
+    const pinoOptions: PinoHttpOptions = {
+      level: config.logLevel,
+      genReqId: (req) => (req as { id?: string }).id ?? '',
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      customProps: () => ({ role: config.role }),
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+    };
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        // stdout, or a stream of the caller's (tests read every line the service would log).
         LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            genReqId: (req) => (req as { id?: string }).id ?? '',
-            redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-            customProps: () => ({ role: config.role }),
-            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-          },
+          pinoHttp: options.logStream ? [pinoOptions, options.logStream] : pinoOptions,
         }),
         TypeOrmModule.forRoot({
           ...buildDataSourceOptions(config.databaseUrl),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import type { Pool } from 'pg';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
@@ -20,11 +21,15 @@ export interface TestApp {
   /** Direct SQL on this file's database, for arranging and asserting state. */
   db: Pool;
   redis: Redis;
+  /** With `captureLogs`: each JSON line the service wrote, parsed. */
+  logs: Array<Record<string, unknown> & { level: number; msg?: string }>;
   close(): Promise<void>;
 }
 
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** Keep every line the service logs (request logs included) in `logs`, at LOG_LEVEL (default debug). */
+  captureLogs?: boolean;
   /** Replace providers, e.g. the DNS resolver. */
   overrides?: Array<{
     provide: string | symbol | (abstract new (...args: never[]) => unknown);
@@ -54,12 +59,30 @@ export const baseTestEnv = (databaseUrl: string): Record<string, string> => ({
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const owned = opts.database ? null : await cloneTestDatabase();
   const databaseUrl = opts.database?.url ?? owned!.url;
-  const config = loadConfig({ ...baseTestEnv(databaseUrl), ...opts.env });
-  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  const logs: TestApp['logs'] = [];
+  const config = loadConfig({
+    ...baseTestEnv(databaseUrl),
+    ...(opts.captureLogs ? { LOG_LEVEL: 'debug' } : {}),
+    ...opts.env,
+  });
+  const logStream = opts.captureLogs
+    ? {
+        write: (chunk: string) =>
+          void logs.push(
+            ...chunk
+              .trim()
+              .split('\n')
+              .map((l) => JSON.parse(l)),
+          ),
+      }
+    : undefined;
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, { logStream })] });
   for (const o of opts.overrides ?? [])
     builder = builder.overrideProvider(o.provide as never).useValue(o.useValue);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
+  // As main.ts does: Nest's own Logger calls go through pino too.
+  if (opts.captureLogs) app.useLogger(app.get(PinoLogger));
   configureApp(app, config);
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
@@ -73,6 +96,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     url: `http://127.0.0.1:${addr.port}`,
     db,
     redis,
+    logs,
     async close() {
       await app.close();
       await db.end();
