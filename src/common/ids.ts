@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 /** Crockford base32: URL-safe, and lexical order matches numeric order. */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'ws' | 'usr' | 'ep' | 'msg' | 'dlv' | 'att' | 'int' | 'con' | 'cev' | 'ses';
+/** The contract's public prefixes, plus internal row ids: `ses` sessions, `sev` archived Stripe events. */
+export type IdPrefix = 'ws' | 'usr' | 'ep' | 'msg' | 'dlv' | 'att' | 'int' | 'con' | 'cev' | 'ses' | 'sev';
 
 function encode(value: bigint, chars: number): string {
   let out = '';

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
@@ -6,7 +5,7 @@ import type { Queue } from 'bull';
 import Stripe from 'stripe';
 import { SecretBox } from '../common/crypto/secret-box';
 import { AppError, notFound } from '../common/errors';
-import { isId } from '../common/ids';
+import { isId, newId } from '../common/ids';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { QUEUES } from '../common/queues';
 import { isSupportedStripeEventType } from './stripe-event-types';
@@ -160,7 +159,8 @@ export class StripeIngestionService {
       // 6. Archive once per (integration, event id); the first body wins.
       const supportedType = isSupportedStripeEventType(summary.type);
       const archived = await this.repo.archive({
-        id: randomUUID(),
+        // Time-ordered, so the primary key index is appended to, not written all over.
+        id: newId('sev'),
         integrationId: integration.id,
         workspaceId: integration.workspaceId,
         eventId: summary.id,
