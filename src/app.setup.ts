@@ -4,7 +4,7 @@ import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from './common/errors';
 import { sendError } from './common/http/error-response';
-import { jsonBodyMiddleware } from './common/http/json-body';
+import { jsonBodyMiddleware, rejectNulInUrl } from './common/http/json-body';
 import { requestIdMiddleware } from './common/http/request-id';
 import type { AppConfig } from './config/app-config';
 import { StripeIngestionService } from './stripe-integration/stripe-ingestion.service';
@@ -23,6 +23,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   http.disable('x-powered-by');
   http.set('etag', false);
   app.use(requestIdMiddleware);
+  app.use(rejectNulInUrl);
   if (config.role === 'worker') {
     // A worker serves no API: only its health and metrics.
     app.use((req: Request, res: Response, next: NextFunction) =>

@@ -57,7 +57,12 @@ export class AuthController {
   @HttpCode(204)
   async logout(@CurrentAuth() who: AuthContext, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.auth.logout(who);
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.clearCookie(SESSION_COOKIE, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.publicBaseUrl.startsWith('https:'),
+    });
   }
 
   @ApiBearerAuth()

@@ -119,6 +119,11 @@ describe('loadConfig', () => {
     expect((err as ConfigError).message).not.toContain('\n');
   });
 
+  it('takes pino log levels only, naming LOG_LEVEL otherwise', () => {
+    expect(load({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(() => load({ LOG_LEVEL: 'loud' })).toThrow(/^Invalid configuration: LOG_LEVEL must be one of/);
+  });
+
   it('never prints a password from a bad URL', () => {
     expect(() => load({ DATABASE_URL: 'mysql://admin:hunter2@db/x' })).toThrow(/\*\*\*@/);
     expect(() => load({ DATABASE_URL: 'mysql://admin:hunter2@db/x' })).not.toThrow(/hunter2/);

@@ -133,6 +133,16 @@ function loadSecretsKey(
   return { secretsKey: key, secretsKeySource: 'generated' };
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(env: Env, nodeEnv: NodeEnv): string {
+  const v = str(env, 'LOG_LEVEL');
+  if (v === undefined) return nodeEnv === 'test' ? 'silent' : 'info';
+  if (!LOG_LEVELS.includes(v))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${v}")`);
+  return v;
+}
+
 export interface LoadConfigOptions {
   /** Where a development key is kept when SECRETS_KEY is unset. */
   keyFile?: string;
@@ -188,7 +198,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     publicBaseUrl,
     ...loadSecretsKey(env, nodeEnv, options.keyFile ?? resolve(process.cwd(), '.secrets-key')),
     metricsToken,
-    logLevel: str(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    logLevel: logLevel(env, nodeEnv),
     version: options.version ?? '0.1.0',
     auth: {
       signupLimitPerHour: int(env, 'AUTH_SIGNUP_LIMIT_PER_HOUR', 30, 0, 1_000_000),

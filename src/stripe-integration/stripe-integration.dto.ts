@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptionalNotNull } from '../common/validation.decorators';
 import { ListQueryDto } from '../common/pagination';
 import { ARCHIVE_STATUSES, ArchiveStatus } from './stripe-integration.entity';
 
 export class UpdateStripeIntegrationDto {
   @ApiPropertyOptional({ description: 'Enabling needs a signing secret, stored or sent in the same request' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean({ message: 'enabled must be a boolean' })
   enabled?: boolean;
 

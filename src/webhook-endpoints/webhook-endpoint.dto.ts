@@ -11,6 +11,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { IsOptionalNotNull } from '../common/validation.decorators';
 import type { WebhookEndpointEntity, EndpointStatus } from './webhook-endpoint.entity';
 
 const STATUSES: EndpointStatus[] = ['active', 'disabled'];
@@ -38,12 +39,12 @@ export class CreateWebhookEndpointDto {
   description?: string | null;
 
   @ApiPropertyOptional({ enum: STATUSES, default: 'disabled' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(STATUSES, { message: 'status must be active or disabled' })
   status?: EndpointStatus;
 
   @ApiPropertyOptional({ type: [String], default: ['*'], example: ['contact.created'] })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray({ message: 'event_types must be an array of event type names' })
   @ArrayMaxSize(200, { message: 'event_types must have at most 200 entries' })
   @IsString({ each: true, message: 'event_types must be an array of event type names' })
@@ -52,7 +53,7 @@ export class CreateWebhookEndpointDto {
 
 export class UpdateWebhookEndpointDto {
   @ApiPropertyOptional({ example: 'https://example.com/hooks', maxLength: 2048 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString({ message: 'url must be a string' })
   url?: string;
 
@@ -70,12 +71,12 @@ export class UpdateWebhookEndpointDto {
   description?: string | null;
 
   @ApiPropertyOptional({ enum: STATUSES })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(STATUSES, { message: 'status must be active or disabled' })
   status?: EndpointStatus;
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray({ message: 'event_types must be an array of event type names' })
   @ArrayMaxSize(200, { message: 'event_types must have at most 200 entries' })
   @IsString({ each: true, message: 'event_types must be an array of event type names' })
@@ -88,7 +89,7 @@ export class RotateSigningSecretDto {
     maximum: MAX_GRACE_PERIOD_SECONDS,
     default: DEFAULT_GRACE_PERIOD_SECONDS,
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt({ message: `grace_period_seconds must be an integer from 0 to ${MAX_GRACE_PERIOD_SECONDS}` })
   @Min(0, { message: `grace_period_seconds must be an integer from 0 to ${MAX_GRACE_PERIOD_SECONDS}` })
   @Max(MAX_GRACE_PERIOD_SECONDS, {

@@ -18,6 +18,17 @@ export function toAppError(exception: unknown): AppError {
           : exception.message;
     return new AppError(code, message);
   }
+  // Input Postgres cannot take (a NUL, an unencodable or absurdly nested value) that slipped past
+  // validation is the client's, not a fault of ours.
+  const pgCode =
+    (exception as { driverError?: { code?: string }; code?: string })?.driverError?.code ??
+    (exception as { code?: string })?.code;
+  if (pgCode === '22021' || pgCode === '22P05' || pgCode === '54001' || pgCode === '22P02') {
+    return new AppError('validation_failed', 'the request holds a value that cannot be stored');
+  }
+  if (exception instanceof RangeError && /call stack/i.test(exception.message)) {
+    return new AppError('validation_failed', 'the request is nested too deeply');
+  }
   if (isTransientInfraError(exception)) {
     return new AppError('service_unavailable', 'a backing service is unavailable; retry later', undefined, 5);
   }
