@@ -124,13 +124,18 @@ describe('HTTP conventions (e2e)', () => {
       expect(((await r.json()) as any).error.code).toBe('unsupported_media_type');
     });
 
-    it('accepts application/json with a charset and +json types', async () => {
-      for (const type of ['application/json; charset=utf-8', 'application/merge-patch+json']) {
+    it('accepts application/json with a charset, and no other JSON-ish type', async () => {
+      for (const [type, status] of [
+        ['application/json; charset=utf-8', 200],
+        ['APPLICATION/JSON', 200],
+        ['application/merge-patch+json', 415],
+        ['application/vnd.api+json', 415],
+      ] as const) {
         const r = await request(t.url, 'POST', LOGIN, undefined, {
           raw: JSON.stringify({ email: s.email, password: s.password }),
           headers: { 'content-type': type },
         });
-        expect(r.status).toBe(200);
+        expect(r.status).toBe(status);
       }
     });
 
