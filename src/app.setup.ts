@@ -8,7 +8,7 @@ import { jsonBodyMiddleware, rejectNulInUrl } from './common/http/json-body';
 import { requestIdMiddleware } from './common/http/request-id';
 import type { AppConfig } from './config/app-config';
 import { StripeIngestionService } from './stripe-integration/stripe-ingestion.service';
-import { stripeWebhookHandler } from './stripe-integration/stripe-webhook.handler';
+import { installStripeFastPath } from './stripe-integration/stripe-webhook.handler';
 import { STRIPE_WEBHOOK_PATH_PREFIX } from './stripe-integration/stripe-webhook-path';
 import { VERSION } from './version';
 
@@ -31,7 +31,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
     );
   }
   if (config.role !== 'worker') {
-    app.use(STRIPE_WEBHOOK_PATH_PREFIX, stripeWebhookHandler(app.get(StripeIngestionService)));
+    installStripeFastPath(app.getHttpServer(), app.get(StripeIngestionService));
   }
   app.use(cookieParser());
   // The Stripe route reads its own raw bytes (1 MiB) after checking the integration and header.

@@ -1,38 +1,62 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
 import { toAppError } from '../common/http/all-exceptions.filter';
 import { sendError } from '../common/http/error-response';
+import { requestIdMiddleware } from '../common/http/request-id';
 import { readRawBody } from './raw-body';
 import { StripeIngestionService } from './stripe-ingestion.service';
+import { STRIPE_WEBHOOK_PATH_PREFIX } from './stripe-webhook-path';
 
 const logger = new Logger('StripeWebhook');
 
+/** `/v1/integrations/stripe/webhook/<id>` → `<id>`; anything else (extra segments, no id) → null. */
+function integrationIdOf(url: string): string | null {
+  if (!url.startsWith(STRIPE_WEBHOOK_PATH_PREFIX)) return null;
+  const q = url.indexOf('?');
+  const id = url.slice(STRIPE_WEBHOOK_PATH_PREFIX.length, q === -1 ? undefined : q);
+  return id && !id.includes('/') ? id : null;
+}
+
+function handle(
+  ingestion: StripeIngestionService,
+  id: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  requestIdMiddleware(req as never, res as never, () => undefined);
+  const signature = req.headers['stripe-signature'];
+  ingestion
+    .receive(id, typeof signature === 'string' ? signature : undefined, () => readRawBody(req))
+    .then(
+      (result) => {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(result));
+      },
+      (e: unknown) => {
+        const err = toAppError(e);
+        if (err.code === 'internal') {
+          logger.error(
+            { err: e, requestId: (req as IncomingMessage & { id?: string }).id },
+            'unhandled error',
+          );
+        }
+        sendError(req, res, err);
+      },
+    );
+}
+
 /**
- * The ingestion route's hot path, mounted on the HTTP adapter ahead of Nest's router (see
- * app.setup.ts): Stripe's callbacks skip the session guard, pipes, interceptors and per-request
- * access logging that no part of this public route uses, and go straight to the same
- * StripeIngestionService the documented controller calls. Errors leave in the contract's shape.
+ * The ingestion route's hot path: Stripe's POSTs are taken off the HTTP server before Express and
+ * Nest see them, and go straight to the same StripeIngestionService the documented controller
+ * calls (the controller still serves any other shape of the URL, and documents the route). Nothing
+ * skipped applies to this route: it has no session, CSRF, throttle, body parser or DTO; its
+ * request id, its error shape and its own refusal logs are kept.
  */
-export function stripeWebhookHandler(ingestion: StripeIngestionService) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    // Mounted at the route's prefix: what is left of the path is "/<integrationId>".
-    const id = req.path.slice(1);
-    if (req.method !== 'POST' || !id || id.includes('/')) return next();
-    const signature = req.headers['stripe-signature'];
-    ingestion
-      .receive(id, typeof signature === 'string' ? signature : undefined, () => readRawBody(req))
-      .then(
-        (result) => {
-          res
-            .writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
-            .end(JSON.stringify(result));
-        },
-        (e: unknown) => {
-          const err = toAppError(e);
-          if (err.code === 'internal')
-            logger.error({ err: e, requestId: (req as Request & { id?: string }).id }, 'unhandled error');
-          sendError(req, res, err);
-        },
-      );
-  };
+export function installStripeFastPath(server: Server, ingestion: StripeIngestionService): void {
+  const rest = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const id = req.method === 'POST' ? integrationIdOf(req.url ?? '') : null;
+    if (id !== null) return handle(ingestion, id, req, res);
+    for (const listener of rest) listener.call(server, req, res);
+  });
 }

@@ -1,23 +1,31 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, ErrorCode } from '../errors';
 
-/** Writes the contract's error shape. Used by the global filter and by middleware that runs before Nest. */
-export function sendError(req: Request, res: Response, err: AppError): void {
+/**
+ * Writes the contract's error shape. Used by the global filter, by middleware that runs before
+ * Nest, and by the Stripe fast path (plain node:http objects, hence no Express helpers here).
+ */
+export function sendError(req: IncomingMessage, res: ServerResponse, err: AppError): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const requestId = (req as Request & { id?: string }).id ?? String(res.getHeader('x-request-id') ?? '');
+  const requestId =
+    (req as IncomingMessage & { id?: string }).id ?? String(res.getHeader('x-request-id') ?? '');
   if (err.retryAfterSeconds !== undefined)
     res.setHeader('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
-  res.status(err.status).json({
-    error: {
-      code: err.code,
-      message: err.message,
-      ...(err.details ? { details: err.details } : {}),
-      request_id: requestId,
-    },
-  });
+  res.statusCode = err.status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(
+    JSON.stringify({
+      error: {
+        code: err.code,
+        message: err.message,
+        ...(err.details ? { details: err.details } : {}),
+        request_id: requestId,
+      },
+    }),
+  );
 }
 
 const BY_STATUS: Record<number, ErrorCode> = {
