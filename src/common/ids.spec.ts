@@ -8,6 +8,14 @@ describe('newId', () => {
     expect(isId('msg', id)).toBe(false);
   });
 
+  it('encodes the 48-bit millisecond time in its first 10 characters', () => {
+    const A = '0123456789abcdefghjkmnpqrstvwxyz';
+    for (const t of [0, 1, 31, 32, 1764770000123, 2 ** 48 - 1]) {
+      const time = newId('ep', t).slice(3, 13);
+      expect([...time].reduce((n, c) => n * 32 + A.indexOf(c), 0)).toBe(t);
+    }
+  });
+
   it('sorts by creation time', () => {
     const ids = [0, 1, 1000, 2 ** 40, Date.now()].map((t) => newId('msg', t));
     expect([...ids].sort()).toEqual(ids);
