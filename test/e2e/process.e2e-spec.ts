@@ -1,59 +1,15 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { BuiltService, ServiceRun, buildService } from '../support/built-service';
 import { dbUrl, redisUrlForWorker, templateName } from '../support/env';
 import { eventually, request } from '../support/http';
 import { TcpProxy, createTcpProxy } from '../support/tcp-proxy';
 
-/**
- * The real entry point, `node dist/src/main.js`, built from this tree into a temp dir (so a
- * developer's own dist/ is left alone) and run as its own process.
- */
-const ROOT = resolve(__dirname, '..', '..');
-let work: string;
-let main: string;
-
-function build(): Promise<void> {
-  return new Promise((done, fail) => {
-    execFile(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-        '-p',
-        join(ROOT, 'tsconfig.build.json'),
-        '--outDir',
-        join(work, 'dist'),
-      ],
-      { cwd: ROOT },
-      // Type errors elsewhere in a tree under construction still emit; what matters is that main.js exists.
-      () => (existsSync(main) ? done() : fail(new Error('build produced no dist/src/main.js'))),
-    );
-  });
-}
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, [main], {
-    cwd: work,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? work, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
+/** The real entry point, `node dist/src/main.js`, built from this tree into a temp dir and run as its own process. */
+let svc: BuiltService;
+const start = (env: Record<string, string>): ServiceRun => svc.start(env);
 
 const viaProxy = (url: string, proxy: TcpProxy): string => {
   const u = new URL(url);
@@ -70,12 +26,9 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'mk-process-'));
-  main = join(work, 'dist', 'src', 'main.js');
-  symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
-  await build();
+  svc = await buildService('mk-process-');
 }, 120_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => svc.cleanup());
 
 describe('node dist/src/main.js: bad configuration', () => {
   const cases: Array<[string, Record<string, string>]> = [
@@ -90,7 +43,7 @@ describe('node dist/src/main.js: bad configuration', () => {
     // All at once: each start loads the whole app before it reads the config.
     const runs = cases.map(([name, env]) => ({ name, run: start(env) }));
     for (const { name, run } of runs) {
-      expect(await run.exited).toBe(1);
+      expect((await run.exited).code).toBe(1);
       const lines = run.stderr().trim().split('\n');
       expect(lines).toEqual([expect.stringMatching(new RegExp(`^Invalid configuration: ${name} `))]);
     }
@@ -100,7 +53,7 @@ describe('node dist/src/main.js: bad configuration', () => {
 describe('node dist/src/main.js: start-up, then Postgres and Redis outages', () => {
   let pg: TcpProxy;
   let redis: TcpProxy;
-  let run: Run | undefined;
+  let run: ServiceRun | undefined;
   let base: string;
   const port = { value: 0 };
 
@@ -134,7 +87,7 @@ describe('node dist/src/main.js: start-up, then Postgres and Redis outages', () 
     expect(run.stdout()).toContain('created the database');
     expect(run.stdout()).toMatch(/ran migrations: .*Auth/);
     expect(run.stdout()).toContain('made a random development key');
-    expect(existsSync(join(work, '.secrets-key'))).toBe(true);
+    expect(existsSync(join(svc.dir, '.secrets-key'))).toBe(true);
 
     const signup = await request(base, 'POST', '/v1/auth/signup', {
       email: 'proc@example.test',
