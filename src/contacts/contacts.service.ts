@@ -183,16 +183,9 @@ export class ContactsUnitOfWork {
   }
 
   /** Stores the event once per source event: a second call returns the first one (inserted: false). */
-  async recordEvent(input: {
-    contactId: string;
-    name: string;
-    source: string;
-    sourceEventId: string;
-    occurredAt: Date;
-    properties: Record<string, unknown>;
-    contactCreated: boolean;
-    changedFields: string[] | null;
-  }): Promise<{ event: ContactEvent; inserted: boolean }> {
+  async recordEvent(
+    input: Omit<ContactEvent, 'id' | 'workspaceId'>,
+  ): Promise<{ event: ContactEvent; inserted: boolean }> {
     const effects: ContactEventEffects = {
       contact_created: input.contactCreated,
       changed_fields: input.changedFields,

@@ -158,20 +158,28 @@ export class StripeIngestionService {
       }
       // 6. Archive once per (integration, event id); the first body wins.
       const supportedType = isSupportedStripeEventType(summary.type);
-      const archived = await this.repo.archive({
-        // Time-ordered, so the primary key index is appended to, not written all over.
-        id: newId('sev'),
-        integrationId: integration.id,
-        workspaceId: integration.workspaceId,
-        eventId: summary.id,
-        type: summary.type,
-        livemode: summary.livemode,
-        apiVersion: summary.apiVersion,
-        stripeCreated: summary.created ?? Math.floor(Date.now() / 1000),
-        rawBody: raw,
-        payloadJson,
-        status: supportedType ? 'pending' : 'unsupported',
-      });
+      const archived = await this.repo
+        .archive({
+          // Time-ordered, so the primary key index is appended to, not written all over.
+          id: newId('sev'),
+          integrationId: integration.id,
+          workspaceId: integration.workspaceId,
+          eventId: summary.id,
+          type: summary.type,
+          livemode: summary.livemode,
+          apiVersion: summary.apiVersion,
+          stripeCreated: summary.created ?? Math.floor(Date.now() / 1000),
+          rawBody: raw,
+          payloadJson,
+          status: supportedType ? 'pending' : 'unsupported',
+        })
+        .catch((e: unknown) => {
+          // Nested deeper than Postgres' jsonb can hold (54001): no retry can fix it. Caught here
+          // rather than walking every event's depth on the hot path.
+          if ((e as { code?: string }).code !== '54001') throw e;
+          this.refuse(integrationId, 'invalid_payload');
+          throw new AppError('invalid_payload', 'the event is nested too deeply to archive');
+        });
       const supported = isSupportedStripeEventType(archived.type);
       const typeLabel = supported ? archived.type : 'other';
       if (!archived.inserted) {

@@ -1,5 +1,4 @@
 /** Pure helpers for an incoming Stripe event, after its signature has been checked. */
-import { nestsDeeperThan } from '../common/http/json-shape';
 
 export interface StripeEventSummary {
   id: string;
@@ -20,8 +19,6 @@ export function summarizeEvent(parsed: unknown): StripeEventSummary | null {
   // Stripe's ids and type names are plain ASCII; anything else (a NUL, a space) is no event of theirs.
   if (typeof id !== 'string' || !/^evt_[A-Za-z0-9_-]+$/.test(id) || id.length > 255) return null;
   if (typeof type !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(type) || type.length > 255) return null;
-  // Far deeper than any Stripe object; deeper would exceed what Postgres' jsonb can hold.
-  if (nestsDeeperThan(data, 512)) return null;
   if (!isObject(data) || !isObject(data.object)) return null;
   return {
     id,

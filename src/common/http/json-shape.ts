@@ -40,15 +40,3 @@ export function findJsonShapeProblem(value: unknown, maxDepth: number): JsonShap
   }
   return null;
 }
-
-/** True when a value nests deeper than `maxDepth`, found without recursion. */
-export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
-  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }];
-  while (stack.length) {
-    const { v, depth } = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth >= maxDepth) return true;
-    for (const item of Array.isArray(v) ? v : Object.values(v)) stack.push({ v: item, depth: depth + 1 });
-  }
-  return false;
-}
