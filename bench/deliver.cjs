@@ -7,6 +7,8 @@ const path = require('node:path');
 const {
   cpuSeconds,
   machineTicks,
+  processTicks,
+  ticksPer,
   resetDatabase,
   ensureDatabase,
   flushRedis,
@@ -110,9 +112,13 @@ const C = Number(process.argv[3] || 50);
   while (!first && Date.now() < deadline) await sleep(5);
   const cpu0 = cpuSeconds(worker.child.pid);
   const m0 = machineTicks();
+  const p0 = processTicks({ worker: worker.child.pid, bench: process.pid });
+  const v0 = receiver.stats.verified;
   while (receiver.stats.verified + receiver.stats.bad < N && Date.now() < deadline) await sleep(20);
   const workerCpu = cpuSeconds(worker.child.pid) - cpu0;
   const m1 = machineTicks();
+  const p1 = processTicks({ worker: worker.child.pid, bench: process.pid });
+  const v1 = receiver.stats.verified;
   await worker.stop();
   await receiver.close();
 
@@ -128,6 +134,8 @@ const C = Number(process.argv[3] || 50);
       bad: receiver.stats.bad,
       worker_cpu_ms_per_delivery: Math.round((workerCpu * 1000 * 100) / N) / 100,
       machine_busy: Math.round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100) / 100,
+      // CPU ms per delivery by process group during the drain (bench = the verifying receiver).
+      cpu_ms_per_delivery: ticksPer(p0, p1, v1 - v0),
     },
     ceiling: { drain_deliveries_per_s: c.drain_deliveries_per_s, p50_ms: c.p50_ms, p99_ms: c.p99_ms },
     ratio: Math.round((rate / c.drain_deliveries_per_s) * 100) / 100,

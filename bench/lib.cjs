@@ -215,6 +215,39 @@ function machineTicks() {
   return { busy: total - idle, total };
 }
 
+/**
+ * CPU ticks of every process, grouped: postgres, redis, and each named pid (the service, this
+ * process). Δ of two snapshots says who spent the machine's time during a phase.
+ */
+function processTicks(named = {}) {
+  const { readdirSync } = require('node:fs');
+  const out = { postgres: 0, redis: 0, other: 0 };
+  for (const k of Object.keys(named)) out[k] = 0;
+  const byPid = new Map(Object.entries(named).map(([k, pid]) => [String(pid), k]));
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]);
+    const group = byPid.get(pid) ?? (comm === 'postgres' ? 'postgres' : comm.startsWith('redis') ? 'redis' : 'other');
+    out[group] += ticks;
+  }
+  return out;
+}
+
+/** ms of CPU per unit of work, per group, between two processTicks() snapshots. */
+function ticksPer(a, b, units) {
+  const out = {};
+  for (const k of Object.keys(b)) out[k] = Math.round((((b[k] - (a[k] ?? 0)) * 10) / units) * 100) / 100;
+  return out;
+}
+
 const lastJsonLine = (out) =>
   JSON.parse(
     out
@@ -243,4 +276,6 @@ module.exports = {
   SECRETS_KEY,
   cpuSeconds,
   machineTicks,
+  processTicks,
+  ticksPer,
 };

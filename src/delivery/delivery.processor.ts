@@ -14,7 +14,7 @@ import { MetricsService } from '../common/metrics/metrics.service';
 import { JobPayloads, QUEUES, withTimeout } from '../common/queues';
 import { REDIS } from '../common/redis/redis';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { WebhookEndpointsService } from '../webhook-endpoints/webhook-endpoints.service';
+import { EndpointForDelivery, WebhookEndpointsService } from '../webhook-endpoints/webhook-endpoints.service';
 import { DeliveryAttempts, persistently } from './delivery-attempt.service';
 import { DeliveryQueue, stepOfJobId } from './delivery-queue';
 import { DeliveryRepository, LeasedDelivery } from './delivery.repository';
@@ -90,6 +90,8 @@ export class DeliveryProcessor
       .close()
       .catch((err: unknown) => this.logger.warn({ err }, 'closing the delivery queue failed'));
     await this.sweeping;
+    // No attempt runs any more: hand this process's idle endpoint permits to the other workers.
+    await this.semaphore.releaseIdle().catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -109,8 +111,15 @@ export class DeliveryProcessor
       token,
     );
     if (!d) return;
+    // The endpoint as it is now, read in the lease's statement: its URL, live secrets, status.
+    const endpoint = this.endpoints.deliveryTargetFrom(workspaceId, d.endpoint);
+    if (!endpoint || endpoint.status !== 'active') {
+      await this.repo.cancelLeased(workspaceId, deliveryId, token);
+      return;
+    }
     const { endpointConcurrency } = this.config.webhook;
-    if (!(await this.semaphore.tryAcquire(d.endpointId, token, endpointConcurrency, this.leaseMs))) {
+    const permit = await this.semaphore.tryAcquire(d.endpointId, endpointConcurrency, this.leaseMs);
+    if (!permit) {
       // The endpoint already has its share of attempts in flight: come back shortly, free this slot.
       const delay = 250 + Math.floor(Math.random() * 750);
       await this.repo.postponeLeased(workspaceId, deliveryId, token, delay);
@@ -118,20 +127,18 @@ export class DeliveryProcessor
       return;
     }
     try {
-      await this.attemptLeased(d, token);
+      await this.attemptLeased(d, endpoint, token);
     } finally {
-      await this.semaphore.release(d.endpointId, token).catch(() => undefined);
+      this.semaphore.release(permit);
     }
   }
 
-  private async attemptLeased(d: LeasedDelivery, token: string): Promise<void> {
+  private async attemptLeased(
+    d: LeasedDelivery,
+    endpoint: EndpointForDelivery,
+    token: string,
+  ): Promise<void> {
     const { workspaceId, id } = d;
-    // Re-read before every attempt: the URL, the live secrets, and whether it is still owed at all.
-    const endpoint = await this.endpoints.loadForDelivery(workspaceId, d.endpointId);
-    if (!endpoint || endpoint.status !== 'active') {
-      await this.repo.cancelLeased(workspaceId, id, token);
-      return;
-    }
     const result = await this.attempts.send(endpoint, d.messageId, d.body);
     const outcome = await persistently(() =>
       this.repo.recordScheduled(

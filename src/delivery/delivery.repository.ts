@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { hotQuery } from '../common/database/hot-path';
+import { DeliveryTargetRow, deliveryTargetSql } from '../webhook-endpoints/delivery-target';
 import { newId } from '../common/ids';
 import { CursorCodec, ListQueryDto, paginate } from '../common/pagination';
 import {
@@ -42,6 +43,8 @@ export interface LeasedDelivery {
   messageId: string;
   retryStep: number;
   body: string;
+  /** Its endpoint as read in the lease's own statement (WebhookEndpoints' expression), or null when gone. */
+  endpoint: DeliveryTargetRow | null;
 }
 
 export interface AttemptRecord {
@@ -194,6 +197,7 @@ export class DeliveryRepository {
       message_id: string;
       retry_step: number;
       body: string;
+      endpoint: DeliveryTargetRow | null;
     }>(
       this.ds,
       'mk_delivery_lease_scheduled',
@@ -204,7 +208,8 @@ export class DeliveryRepository {
            AND d.next_attempt_at <= now() + interval '1 second'
            AND (d.lease_until IS NULL OR d.lease_until < now())
            AND m.id = d.message_id AND m.workspace_id = d.workspace_id
-         RETURNING d.endpoint_id, d.message_id, d.retry_step, m.body`,
+         RETURNING d.endpoint_id, d.message_id, d.retry_step, m.body,
+                   ${deliveryTargetSql('d.workspace_id', 'd.endpoint_id')} AS endpoint`,
       [deliveryId, workspaceId, leaseMs, token, step],
     );
     const r = rows[0];
@@ -216,6 +221,7 @@ export class DeliveryRepository {
           messageId: r.message_id,
           retryStep: r.retry_step,
           body: r.body,
+          endpoint: r.endpoint,
         }
       : null;
   }

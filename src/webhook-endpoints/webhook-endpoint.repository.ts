@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { DeliveryTargetRow, deliveryTargetSql } from './delivery-target';
 import { hotQuery } from '../common/database/hot-path';
 import { ListQueryDto, CursorCodec, paginate } from '../common/pagination';
 import { WebhookEndpointEntity, WebhookEndpointSecretEntity } from './webhook-endpoint.entity';
@@ -123,52 +124,18 @@ export class WebhookEndpointRepository {
     return rows.map((r) => ({ id: r.id }));
   }
 
-  /** Secrets not yet expired, newest first. */
   /**
-   * The delivery path's one read: the endpoint and its live secrets (newest first) together.
-   * Delivery calls this before every attempt, so it is a single round trip.
+   * The delivery path's read: the endpoint and its live secrets (newest first) together, in one
+   * round trip. The delivery processor embeds the same expression in its lease statement instead.
    */
-  async findForDelivery(
-    workspaceId: string,
-    id: string,
-  ): Promise<{
-    id: string;
-    workspaceId: string;
-    url: string;
-    status: 'active' | 'disabled';
-    failingSince: Date | null;
-    secrets: Array<{ id: string; secretEncrypted: string }>;
-  } | null> {
-    const rows: Array<{
-      id: string;
-      workspace_id: string;
-      url: string;
-      status: 'active' | 'disabled';
-      failing_since: Date | null;
-      secrets: Array<{ id: string; secret_encrypted: string }> | null;
-    }> = await hotQuery(
+  async findForDelivery(workspaceId: string, id: string): Promise<DeliveryTargetRow | null> {
+    const rows: Array<{ target: DeliveryTargetRow | null }> = await hotQuery(
       this.ds,
       'mk_endpoint_for_delivery',
-      `SELECT e.id, e.workspace_id, e.url, e.status, e.failing_since,
-              (SELECT json_agg(json_build_object('id', s.id, 'secret_encrypted', s.secret_encrypted)
-                               ORDER BY s.created_at DESC, s.id DESC)
-                 FROM webhook_endpoint_secrets s
-                WHERE s.workspace_id = e.workspace_id AND s.endpoint_id = e.id
-                  AND (s.expires_at IS NULL OR s.expires_at > now())) AS secrets
-         FROM webhook_endpoints e
-        WHERE e.workspace_id = $1 AND e.id = $2`,
+      `SELECT ${deliveryTargetSql('$1', '$2')} AS target`,
       [workspaceId, id],
     );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      id: r.id,
-      workspaceId: r.workspace_id,
-      url: r.url,
-      status: r.status,
-      failingSince: r.failing_since,
-      secrets: (r.secrets ?? []).map((x) => ({ id: x.id, secretEncrypted: x.secret_encrypted })),
-    };
+    return rows[0]?.target ?? null;
   }
 
   liveSecrets(

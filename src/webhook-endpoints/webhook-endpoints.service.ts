@@ -6,6 +6,7 @@ import { EventTypeRegistry } from '../common/event-types.registry';
 import { newId } from '../common/ids';
 import { ListQueryDto, Page } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import type { DeliveryTargetRow } from './delivery-target';
 import { generateSigningSecret } from './signing-secret';
 import { ALL_EVENT_TYPES, checkEventTypeFilter } from './event-type-filter';
 import { checkWebhookUrl, Resolver, URL_RESOLVER } from './url-policy/url-policy';
@@ -198,15 +199,22 @@ export class WebhookEndpointsService {
   }
 
   async loadForDelivery(workspaceId: string, endpointId: string): Promise<EndpointForDelivery | null> {
-    const endpoint = await this.repo.findForDelivery(workspaceId, endpointId);
-    if (!endpoint) return null;
+    return this.deliveryTargetFrom(workspaceId, await this.repo.findForDelivery(workspaceId, endpointId));
+  }
+
+  /**
+   * The endpoint as an attempt needs it, from what `deliveryTargetSql` yielded inside another
+   * module's statement: secrets decrypted, and null unless it is this workspace's endpoint.
+   */
+  deliveryTargetFrom(workspaceId: string, row: DeliveryTargetRow | null): EndpointForDelivery | null {
+    if (!row || row.workspace_id !== workspaceId) return null;
     return {
-      id: endpoint.id,
-      workspaceId: endpoint.workspaceId,
-      url: endpoint.url,
-      status: endpoint.status,
-      failingSince: endpoint.failingSince,
-      secrets: endpoint.secrets.map((s) => this.decryptSecret(s.id, s.secretEncrypted)),
+      id: row.id,
+      workspaceId: row.workspace_id,
+      url: row.url,
+      status: row.status,
+      failingSince: row.failing_since === null ? null : new Date(row.failing_since),
+      secrets: (row.secrets ?? []).map((s) => this.decryptSecret(s.id, s.secret_encrypted)),
     };
   }
 
