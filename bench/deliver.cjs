@@ -2,7 +2,7 @@
 // drained by one worker process (concurrency C, WEBHOOK_ENDPOINT_CONCURRENCY=C) to one loopback
 // receiver that verifies each with standardwebhooks; against ../shared/bench/ceiling-deliver.cjs
 // with the same N and C in the same run.
-// usage: npm run build && node bench/deliver.cjs [N=5000] [C=50]
+// usage: npm run build && node bench/deliver.cjs [N=5000] [C=50]   (BENCH_ROUNDS=3 ceiling/service turns)
 const path = require('node:path');
 const {
   cpuSeconds,
@@ -10,6 +10,7 @@ const {
   processTicks,
   ticksPer,
   resetDatabase,
+  vacuumAnalyze,
   ensureDatabase,
   flushRedis,
   startService,
@@ -26,11 +27,9 @@ const {
 const SHARED = process.env.SHARED_BENCH || path.resolve(__dirname, '..', '..', 'shared', 'bench');
 const N = Number(process.argv[2] || 5000);
 const C = Number(process.argv[3] || 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 
-(async () => {
-  await ensureDatabase('mk_ceiling');
-  const c = lastJsonLine(await runNode([path.join(SHARED, 'ceiling-deliver.cjs'), String(N), String(C)]));
-
+async function serviceRound() {
   await resetDatabase('mk_bench_deliver');
   flushRedis();
   let first = 0;
@@ -102,6 +101,11 @@ const C = Number(process.argv[3] || 50);
   }
   await ctx.close();
 
+  // Settle what autovacuum would do to the fresh backlog now, not during either measurement.
+  await vacuumAnalyze('mk_bench_deliver');
+  // The ceiling runs now, right before the drain, so both see the machine as it is.
+  const ceiling = await ceilingRound();
+
   // 2. One worker drains it.
   const worker = await startService({
     port: 3996,
@@ -125,9 +129,6 @@ const C = Number(process.argv[3] || 50);
   // From the first receipt to the last (the worker's boot is not part of the drain).
   const rate = Math.round(((receiver.stats.verified - 1) / (last - first)) * 1000);
   const out = {
-    bench: 'deliver',
-    n: N,
-    concurrency: C,
     service: {
       drain_deliveries_per_s: rate,
       verified: receiver.stats.verified,
@@ -137,11 +138,41 @@ const C = Number(process.argv[3] || 50);
       // CPU ms per delivery by process group during the drain (bench = the verifying receiver).
       cpu_ms_per_delivery: ticksPer(p0, p1, v1 - v0),
     },
-    ceiling: { drain_deliveries_per_s: c.drain_deliveries_per_s, p50_ms: c.p50_ms, p99_ms: c.p99_ms },
-    ratio: Math.round((rate / c.drain_deliveries_per_s) * 100) / 100,
-    target: 'ratio >= 0.75',
   };
-  out.met = out.ratio >= 0.75 && receiver.stats.verified === N;
+  return { ...out, ceiling };
+}
+
+async function ceilingRound() {
+  const c = lastJsonLine(await runNode([path.join(SHARED, 'ceiling-deliver.cjs'), String(N), String(C)]));
+  return { drain_deliveries_per_s: c.drain_deliveries_per_s, p50_ms: c.p50_ms, p99_ms: c.p99_ms };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+(async () => {
+  await ensureDatabase('mk_ceiling');
+  // The machine drifts over minutes, so ceiling and service take turns, and each round is read
+  // as its own ratio; the figure is the median round.
+  const rounds = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const { service, ceiling } = await serviceRound();
+    const ratio = Math.round((service.drain_deliveries_per_s / ceiling.drain_deliveries_per_s) * 100) / 100;
+    rounds.push({ service, ceiling, ratio });
+    if (ROUNDS > 1) console.error(JSON.stringify({ round: i + 1, ...rounds[i] }));
+  }
+  const mid = rounds.find((r) => r.ratio === median(rounds.map((x) => x.ratio)));
+  const out = {
+    bench: 'deliver',
+    n: N,
+    concurrency: C,
+    rounds: ROUNDS,
+    service: mid.service,
+    ceiling: mid.ceiling,
+    ratio: mid.ratio,
+    ratios: rounds.map((r) => r.ratio),
+    target: 'median ratio >= 0.75',
+  };
+  out.met = out.ratio >= 0.75 && rounds.every((r) => r.service.verified === N && r.service.bad === 0);
   console.log(JSON.stringify(out));
   process.exit(0);
 })().catch((e) => {

@@ -19,6 +19,13 @@ async function resetDatabase(name) {
   await c.end();
 }
 
+async function vacuumAnalyze(name) {
+  const c = new Client({ connectionString: `${PG}/${name}` });
+  await c.connect();
+  await c.query('VACUUM (ANALYZE)');
+  await c.end();
+}
+
 async function ensureDatabase(name) {
   const c = new Client({ connectionString: `${PG}/postgres` });
   await c.connect();
@@ -262,6 +269,7 @@ module.exports = {
   REDIS_URL,
   sleep,
   resetDatabase,
+  vacuumAnalyze,
   ensureDatabase,
   flushRedis,
   redisKeys,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
+import { Batcher } from '../common/batching';
 import { hotQuery } from '../common/database/hot-path';
 import { DeliveryTargetRow, deliveryTargetSql } from '../webhook-endpoints/delivery-target';
 import { newId } from '../common/ids';
@@ -60,6 +61,21 @@ export interface ScheduledOutcome {
   status: DeliveryStatus;
   /** The next scheduled attempt, when this runner still owned the delivery and one remains. */
   next: { step: number; delayMs: number } | null;
+}
+
+interface LeaseRequest {
+  workspaceId: string;
+  deliveryId: string;
+  step: number | null;
+  leaseMs: number;
+  token: string;
+}
+
+interface SuccessToRecord {
+  workspaceId: string;
+  deliveryId: string;
+  token: string;
+  attempt: AttemptRecord;
 }
 
 export interface FailurePlan {
@@ -181,18 +197,30 @@ export class DeliveryRepository {
   }
 
   /**
-   * Takes the attempt lease for a scheduled attempt and reads what the attempt needs, in one
-   * statement: only a pending, due, unleased delivery still at the job's schedule step (any step
-   * when the job names none). A job that runs twice, or late, finds nothing and backs off.
+   * Takes the attempt lease for a scheduled attempt and reads what the attempt needs — the body
+   * and the endpoint as it is now — in one statement: only a pending, due, unleased delivery still
+   * at the job's schedule step (any step when the job names none). A job that runs twice, or late,
+   * finds nothing and backs off. Leases asked for at the same moment share the statement.
    */
-  async leaseScheduled(
+  leaseScheduled(
     workspaceId: string,
     deliveryId: string,
     step: number | null,
     leaseMs: number,
     token: string,
   ): Promise<LeasedDelivery | null> {
+    return this.leases.submit({ workspaceId, deliveryId, step, leaseMs, token });
+  }
+
+  private readonly leases = new Batcher<LeaseRequest, LeasedDelivery | null>(
+    (items) => this.leaseMany(items),
+    { maxBatch: 100, maxInFlight: 2, key: (i) => i.deliveryId },
+  );
+
+  private async leaseMany(items: LeaseRequest[]): Promise<Array<LeasedDelivery | null>> {
     const rows = await hotQuery<{
+      id: string;
+      lease_token: string;
       endpoint_id: string;
       message_id: string;
       retry_step: number;
@@ -201,29 +229,41 @@ export class DeliveryRepository {
     }>(
       this.ds,
       'mk_delivery_lease_scheduled',
-      `UPDATE webhook_deliveries d SET lease_until = now() + $3 * interval '1 millisecond', lease_token = $4
-           FROM webhook_messages m
-         WHERE d.id = $1 AND d.workspace_id = $2 AND d.status = 'pending' AND NOT d.is_test
-           AND ($5::int IS NULL OR d.retry_step = $5::int)
+      `WITH v AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[])
+             AS v(id, workspace_id, step, lease_ms, token))
+         UPDATE webhook_deliveries d
+            SET lease_until = now() + v.lease_ms * interval '1 millisecond', lease_token = v.token
+           FROM v, webhook_messages m
+         WHERE d.id = v.id AND d.workspace_id = v.workspace_id AND d.status = 'pending' AND NOT d.is_test
+           AND (v.step IS NULL OR d.retry_step = v.step)
            AND d.next_attempt_at <= now() + interval '1 second'
            AND (d.lease_until IS NULL OR d.lease_until < now())
            AND m.id = d.message_id AND m.workspace_id = d.workspace_id
-         RETURNING d.endpoint_id, d.message_id, d.retry_step, m.body,
+         RETURNING d.id, d.lease_token, d.endpoint_id, d.message_id, d.retry_step, m.body,
                    ${deliveryTargetSql('d.workspace_id', 'd.endpoint_id')} AS endpoint`,
-      [deliveryId, workspaceId, leaseMs, token, step],
+      [
+        items.map((i) => i.deliveryId),
+        items.map((i) => i.workspaceId),
+        items.map((i) => i.step),
+        items.map((i) => Math.round(i.leaseMs)),
+        items.map((i) => i.token),
+      ],
     );
-    const r = rows[0];
-    return r
-      ? {
-          id: deliveryId,
-          workspaceId,
-          endpointId: r.endpoint_id,
-          messageId: r.message_id,
-          retryStep: r.retry_step,
-          body: r.body,
-          endpoint: r.endpoint,
-        }
-      : null;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return items.map((i) => {
+      const r = byId.get(i.deliveryId);
+      if (!r || r.lease_token !== i.token) return null;
+      return {
+        id: i.deliveryId,
+        workspaceId: i.workspaceId,
+        endpointId: r.endpoint_id,
+        messageId: r.message_id,
+        retryStep: r.retry_step,
+        body: r.body,
+        endpoint: r.endpoint,
+      };
+    });
   }
 
   /** The endpoint's concurrency cap is full: give the lease back and come back shortly. */
@@ -342,42 +382,59 @@ export class DeliveryRepository {
   }
 
   /**
-   * A success, the common case, in one statement (one implicit transaction): the attempt row and
-   * the delivery made succeeded. A runner whose lease was taken over still counts its success.
+   * A success, the common case: the attempt row and the delivery made succeeded, in one statement
+   * shared by the successes recorded at the same moment (group commit: fewer, larger statements
+   * under load, one row alone when quiet). A runner whose lease was taken over still counts its
+   * success.
    */
-  private async recordSuccess(
+  private recordSuccess(
     workspaceId: string,
     deliveryId: string,
     token: string,
-    a: AttemptRecord,
+    attempt: AttemptRecord,
   ): Promise<ScheduledOutcome> {
-    const rows = await hotQuery<{ status: DeliveryStatus }>(
+    return this.successes.submit({ workspaceId, deliveryId, token, attempt });
+  }
+
+  private readonly successes = new Batcher<SuccessToRecord, ScheduledOutcome>(
+    (items) => this.recordSuccesses(items),
+    { maxBatch: 100, maxInFlight: 2, key: (i) => i.deliveryId },
+  );
+
+  private async recordSuccesses(items: SuccessToRecord[]): Promise<ScheduledOutcome[]> {
+    const rows = await hotQuery<{ id: string; status: DeliveryStatus }>(
       this.ds,
-      'mk_delivery_record_success',
-      `WITH attempt AS (
+      'mk_delivery_record_successes',
+      `WITH v AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
+                                $6::int[], $7::int[], $8::text[], $9::text[])
+             AS v(delivery_id, workspace_id, token, attempt_id, at, status_code, duration_ms, response_excerpt, error)),
+         attempt AS (
            INSERT INTO webhook_attempts (id, delivery_id, workspace_id, at, status_code, duration_ms, response_excerpt, error)
-           VALUES ($4, $1, $2, $5, $6, $7, $8, $9))
-         UPDATE webhook_deliveries SET attempt_count = attempt_count + 1,
-           retry_step = CASE WHEN lease_token = $3 THEN retry_step + 1 ELSE retry_step END,
+           SELECT attempt_id, delivery_id, workspace_id, at, status_code, duration_ms, response_excerpt, error FROM v)
+         UPDATE webhook_deliveries d SET attempt_count = d.attempt_count + 1,
+           retry_step = CASE WHEN d.lease_token = v.token THEN d.retry_step + 1 ELSE d.retry_step END,
            status = 'succeeded', next_attempt_at = NULL,
-           lease_until = CASE WHEN lease_token = $3 THEN NULL ELSE lease_until END,
-           lease_token = CASE WHEN lease_token = $3 THEN NULL ELSE lease_token END,
+           lease_until = CASE WHEN d.lease_token = v.token THEN NULL ELSE d.lease_until END,
+           lease_token = CASE WHEN d.lease_token = v.token THEN NULL ELSE d.lease_token END,
            updated_at = now()
-         WHERE id = $1 AND workspace_id = $2
-         RETURNING status`,
+           FROM v
+         WHERE d.id = v.delivery_id AND d.workspace_id = v.workspace_id
+         RETURNING d.id, d.status`,
       [
-        deliveryId,
-        workspaceId,
-        token,
-        newId('att', a.at.getTime()),
-        a.at,
-        a.statusCode,
-        a.durationMs,
-        a.responseExcerpt,
-        a.error,
+        items.map((i) => i.deliveryId),
+        items.map((i) => i.workspaceId),
+        items.map((i) => i.token),
+        items.map((i) => newId('att', i.attempt.at.getTime())),
+        items.map((i) => i.attempt.at.toISOString()),
+        items.map((i) => i.attempt.statusCode),
+        items.map((i) => i.attempt.durationMs),
+        items.map((i) => i.attempt.responseExcerpt),
+        items.map((i) => i.attempt.error),
       ],
     );
-    return { status: rows[0]?.status ?? 'cancelled', next: null };
+    const status = new Map(rows.map((r) => [r.id, r.status]));
+    return items.map((i) => ({ status: status.get(i.deliveryId) ?? 'cancelled', next: null }));
   }
 
   /**
