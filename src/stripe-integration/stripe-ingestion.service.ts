@@ -141,9 +141,10 @@ export class StripeIngestionService {
       // 5. Valid UTF-8 JSON of the event shape (stripe decodes leniently, so UTF-8 is checked here).
       const summary = parsed !== NOT_PARSED && isUtf8(raw) ? summarizeEvent(parsed) : null;
       let payloadJson: string | null = null;
+      const rawText = summary ? raw.toString('utf8') : '';
       if (summary) {
         try {
-          payloadJson = queryableJson(raw.toString('utf8'), parsed);
+          payloadJson = queryableJson(rawText, parsed);
         } catch {
           // Nested too deep to serialize: no retry can fix it.
           payloadJson = null;
@@ -169,7 +170,7 @@ export class StripeIngestionService {
           livemode: summary.livemode,
           apiVersion: summary.apiVersion,
           stripeCreated: summary.created ?? Math.floor(Date.now() / 1000),
-          rawBody: raw,
+          rawText,
           payloadJson,
           status: supportedType ? 'pending' : 'unsupported',
         })

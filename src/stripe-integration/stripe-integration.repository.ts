@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Batcher } from '../common/batching';
 import { hotQuery } from '../common/database/hot-path';
 import { DataSource, EntityManager } from 'typeorm';
 import { CursorCodec, ListQueryDto, paginate } from '../common/pagination';
@@ -24,8 +25,9 @@ export interface NewArchivedEvent {
   livemode: boolean;
   apiVersion: string | null;
   stripeCreated: number;
-  rawBody: Buffer;
-  /** JSON text of the sanitized copy. */
+  /** The raw body as text. Only valid UTF-8 is archived, so this is stored as exactly the bytes received. */
+  rawText: string;
+  /** JSON text of the sanitized copy (often the raw text itself). */
   payloadJson: string;
   status: Extract<ArchiveStatus, 'pending' | 'unsupported'>;
 }
@@ -135,43 +137,80 @@ export class StripeIntegrationRepository {
   }
 
   /**
-   * Archives an event once per (integration, event id): the first body wins. One round trip in
-   * the common cases — a new event, or a repeat of one already committed.
+   * Archives an event once per (integration, event id): the first body wins. Events archived at
+   * the same moment share one INSERT (group commit); a repeat costs one more read.
    */
-  async archive(e: NewArchivedEvent): Promise<ArchiveOutcome> {
-    // A new event is one plain insert (the common case on the hot path); a repeat costs one more read.
-    const rows = await hotQuery<{ id: string; type: string; status: ArchiveStatus }>(
+  archive(e: NewArchivedEvent): Promise<ArchiveOutcome> {
+    return this.archives.submit(e);
+  }
+
+  private readonly archives = new Batcher<NewArchivedEvent, ArchiveOutcome>(
+    (events) => this.archiveMany(events),
+    { maxBatch: 100, maxInFlight: 2, key: (e) => `${e.integrationId}\u0000${e.eventId}` },
+  );
+
+  private async archiveMany(events: NewArchivedEvent[]): Promise<ArchiveOutcome[]> {
+    type Row = { id: string; integration_id: string; event_id: string; type: string; status: ArchiveStatus };
+    const inserted = await hotQuery<Row>(
       this.ds,
       'mk_stripe_archive_insert',
       `INSERT INTO stripe_events (id, integration_id, workspace_id, event_id, type, livemode, api_version,
                                   stripe_created, raw_body, payload, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
+       SELECT id, integration_id, workspace_id, event_id, type, livemode, api_version, stripe_created,
+              convert_to(raw_text, 'UTF8'), COALESCE(payload, raw_text)::jsonb, status
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::text[],
+                     $8::bigint[], $9::text[], $10::text[], $11::text[])
+           AS v(id, integration_id, workspace_id, event_id, type, livemode, api_version, stripe_created,
+                raw_text, payload, status)
        ON CONFLICT (integration_id, event_id) DO NOTHING
-       RETURNING id, type, status`,
+       RETURNING id, integration_id, event_id, type, status`,
       [
-        e.id,
-        e.integrationId,
-        e.workspaceId,
-        e.eventId,
-        e.type,
-        e.livemode,
-        e.apiVersion,
-        e.stripeCreated,
-        e.rawBody,
-        e.payloadJson,
-        e.status,
+        events.map((e) => e.id),
+        events.map((e) => e.integrationId),
+        events.map((e) => e.workspaceId),
+        events.map((e) => e.eventId),
+        events.map((e) => e.type),
+        events.map((e) => e.livemode),
+        events.map((e) => e.apiVersion),
+        events.map((e) => e.stripeCreated),
+        events.map((e) => e.rawText),
+        // The same text twice is sent once.
+        events.map((e) => (e.payloadJson === e.rawText ? null : e.payloadJson)),
+        events.map((e) => e.status),
       ],
     );
-    if (rows[0]) return { ...rows[0], inserted: true };
-    // ON CONFLICT waited for any concurrent insert of the same key to commit, so it is readable now.
-    const again = await hotQuery<{ id: string; type: string; status: ArchiveStatus }>(
-      this.ds,
-      'mk_stripe_archive_by_key',
-      `SELECT id, type, status FROM stripe_events WHERE integration_id = $1 AND event_id = $2`,
-      [e.integrationId, e.eventId],
+    const key = (integrationId: string, eventId: string) => `${integrationId}\u0000${eventId}`;
+    const found = new Map<string, ArchiveOutcome>(
+      inserted.map((r) => [
+        key(r.integration_id, r.event_id),
+        { id: r.id, type: r.type, status: r.status, inserted: true },
+      ]),
     );
-    if (!again[0]) throw new Error('archived stripe event vanished after a conflict');
-    return { ...again[0], inserted: false };
+    const repeats = events.filter((e) => !found.has(key(e.integrationId, e.eventId)));
+    if (repeats.length > 0) {
+      // ON CONFLICT waited for any concurrent insert of the same key to commit, so it is readable now.
+      const earlier = await hotQuery<Row>(
+        this.ds,
+        'mk_stripe_archive_by_keys',
+        `SELECT e.id, e.integration_id, e.event_id, e.type, e.status
+           FROM unnest($1::text[], $2::text[]) AS k(integration_id, event_id)
+           JOIN stripe_events e ON e.integration_id = k.integration_id AND e.event_id = k.event_id`,
+        [repeats.map((e) => e.integrationId), repeats.map((e) => e.eventId)],
+      );
+      for (const r of earlier) {
+        found.set(key(r.integration_id, r.event_id), {
+          id: r.id,
+          type: r.type,
+          status: r.status,
+          inserted: false,
+        });
+      }
+    }
+    return events.map((e) => {
+      const outcome = found.get(key(e.integrationId, e.eventId));
+      if (!outcome) throw new Error('archived stripe event vanished after a conflict');
+      return outcome;
+    });
   }
 
   listEvents(workspaceId: string, query: ListQueryDto & { status?: ArchiveStatus }) {
