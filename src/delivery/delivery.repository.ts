@@ -106,40 +106,39 @@ export class DeliveryRepository {
     msg: NewMessage,
     endpointIds: string[],
   ): Promise<{ messageId: string; duplicate: boolean; deliveryIds: string[] }> {
-    return this.ds.transaction(async (m) => {
-      const inserted = rowsOf<{ id: string }>(
-        await m.query(
-          `INSERT INTO webhook_messages (id, workspace_id, type, idempotency_key, body, created_at)
+    // A new message and its deliveries in one statement (one implicit transaction); the
+    // deliveries' foreign key is checked at its end, when the message row is there.
+    const deliveryIds = endpointIds.map(() => newId('dlv'));
+    const [row] = await hotQuery<{ inserted: boolean }>(
+      this.ds,
+      'mk_delivery_insert_message',
+      `WITH msg AS (
+           INSERT INTO webhook_messages (id, workspace_id, type, idempotency_key, body, created_at)
            VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING id`,
-          [msg.id, workspaceId, msg.type, msg.idempotencyKey, msg.body, msg.createdAt],
-        ),
-      );
-      if (inserted.length === 0) {
-        const [first] = rowsOf<{ id: string }>(
-          await m.query(`SELECT id FROM webhook_messages WHERE workspace_id = $1 AND idempotency_key = $2`, [
-            workspaceId,
-            msg.idempotencyKey,
-          ]),
-        );
-        const existing = rowsOf<{ id: string }>(
-          await m.query(
-            `SELECT id FROM webhook_deliveries WHERE workspace_id = $1 AND message_id = $2 AND NOT is_test ORDER BY id`,
-            [workspaceId, first.id],
-          ),
-        );
-        return { messageId: first.id, duplicate: true, deliveryIds: existing.map((r) => r.id) };
-      }
-      const deliveryIds = endpointIds.map(() => newId('dlv'));
-      if (deliveryIds.length > 0) {
-        await m.query(
-          `INSERT INTO webhook_deliveries (id, workspace_id, message_id, endpoint_id, event_type, status, next_attempt_at)
-           SELECT d, $1, $2, e, $3, 'pending', now() FROM unnest($4::text[], $5::text[]) AS u(d, e)`,
-          [workspaceId, msg.id, msg.type, deliveryIds, endpointIds],
-        );
-      }
-      return { messageId: msg.id, duplicate: false, deliveryIds };
-    });
+           ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING id),
+         dl AS (
+           INSERT INTO webhook_deliveries (id, workspace_id, message_id, endpoint_id, event_type, status, next_attempt_at)
+           SELECT u.d, $2, msg.id, u.e, $3, 'pending', now() FROM msg, unnest($7::text[], $8::text[]) AS u(d, e)
+           RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM msg) AS inserted, (SELECT count(*) FROM dl) AS deliveries`,
+      [msg.id, workspaceId, msg.type, msg.idempotencyKey, msg.body, msg.createdAt, deliveryIds, endpointIds],
+    );
+    if (row?.inserted) return { messageId: msg.id, duplicate: false, deliveryIds };
+    // The same key again: the first message and its deliveries (ON CONFLICT waited for its commit).
+    const [first] = rowsOf<{ id: string }>(
+      await this.ds.query(`SELECT id FROM webhook_messages WHERE workspace_id = $1 AND idempotency_key = $2`, [
+        workspaceId,
+        msg.idempotencyKey,
+      ]),
+    );
+    if (!first) throw new Error('webhook message vanished after an idempotency conflict');
+    const existing = rowsOf<{ id: string }>(
+      await this.ds.query(
+        `SELECT id FROM webhook_deliveries WHERE workspace_id = $1 AND message_id = $2 AND NOT is_test ORDER BY id`,
+        [workspaceId, first.id],
+      ),
+    );
+    return { messageId: first.id, duplicate: true, deliveryIds: existing.map((r) => r.id) };
   }
 
   /** A send-test: message, final delivery and its one attempt, recorded together after the send. */
