@@ -126,10 +126,10 @@ export class DeliveryRepository {
     if (row?.inserted) return { messageId: msg.id, duplicate: false, deliveryIds };
     // The same key again: the first message and its deliveries (ON CONFLICT waited for its commit).
     const [first] = rowsOf<{ id: string }>(
-      await this.ds.query(`SELECT id FROM webhook_messages WHERE workspace_id = $1 AND idempotency_key = $2`, [
-        workspaceId,
-        msg.idempotencyKey,
-      ]),
+      await this.ds.query(
+        `SELECT id FROM webhook_messages WHERE workspace_id = $1 AND idempotency_key = $2`,
+        [workspaceId, msg.idempotencyKey],
+      ),
     );
     if (!first) throw new Error('webhook message vanished after an idempotency conflict');
     const existing = rowsOf<{ id: string }>(
