@@ -15,6 +15,11 @@ import {
 
 export const DELIVERY_CURSOR_SCOPE = 'webhook-deliveries';
 
+/** A sorted copy: batches that lock rows in one order cannot deadlock each other. */
+function byKey<T>(items: T[], key: (t: T) => string): T[] {
+  return [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
 /** TypeORM's pg driver answers UPDATE/DELETE with [rows, rowCount] and everything else with rows. */
 function rowsOf<T>(result: unknown): T[] {
   if (
@@ -216,7 +221,9 @@ export class DeliveryRepository {
     { maxBatch: 100, maxInFlight: 2, key: (i) => i.deliveryId },
   );
 
-  private async leaseMany(items: LeaseRequest[]): Promise<Array<LeasedDelivery | null>> {
+  private async leaseMany(requests: LeaseRequest[]): Promise<Array<LeasedDelivery | null>> {
+    // Rows are locked in the order of the arrays (the plan walks them): one order for every batch.
+    const items = byKey(requests, (r) => r.deliveryId);
     const rows = await hotQuery<{
       id: string;
       lease_token: string;
@@ -250,7 +257,7 @@ export class DeliveryRepository {
       ],
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
-    return items.map((i) => {
+    return requests.map((i) => {
       const r = byId.get(i.deliveryId);
       if (!r || r.lease_token !== i.token) return null;
       return {
@@ -400,7 +407,8 @@ export class DeliveryRepository {
     { maxBatch: 100, maxInFlight: 2, key: (i) => i.deliveryId },
   );
 
-  private async recordSuccesses(items: SuccessToRecord[]): Promise<ScheduledOutcome[]> {
+  private async recordSuccesses(successes: SuccessToRecord[]): Promise<ScheduledOutcome[]> {
+    const items = byKey(successes, (i) => i.deliveryId);
     const rows = await hotQuery<{ id: string; status: DeliveryStatus }>(
       this.ds,
       'mk_delivery_record_successes',
@@ -433,7 +441,7 @@ export class DeliveryRepository {
       ],
     );
     const status = new Map(rows.map((r) => [r.id, r.status]));
-    return items.map((i) => ({ status: status.get(i.deliveryId) ?? 'cancelled', next: null }));
+    return successes.map((i) => ({ status: status.get(i.deliveryId) ?? 'cancelled', next: null }));
   }
 
   /**

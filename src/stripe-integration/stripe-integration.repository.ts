@@ -162,6 +162,8 @@ export class StripeIntegrationRepository {
                      $8::bigint[], $9::text[], $10::text[], $11::text[])
            AS v(id, integration_id, workspace_id, event_id, type, livemode, api_version, stripe_created,
                 raw_text, payload, status)
+        -- Inserted in one order in every batch, so two batches holding the same keys cannot deadlock.
+        ORDER BY integration_id, event_id
        ON CONFLICT (integration_id, event_id) DO NOTHING
        RETURNING id, integration_id, event_id, type, status`,
       [

@@ -163,4 +163,52 @@ describe('leases and successes taken together (Postgres)', () => {
     );
     expect(rows[0].n).toBe(3);
   });
+
+  it('two lease batches holding the same deliveries in opposite orders do not deadlock', async () => {
+    const s = await signup(t.url);
+    await client(t.url, s.token).post('/v1/webhook-endpoints', {
+      url: 'https://hooks.example.com/in',
+      status: 'active',
+    });
+    const publisher = t.app.get(WebhookPublisher);
+    const pubs = await Promise.all(
+      Array.from({ length: 400 }, (_, i) =>
+        publisher.publish({
+          workspaceId: s.workspaceId,
+          type: 'testing.testEvent',
+          data: { i },
+          idempotencyKey: `order-${randomUUID()}`,
+        }),
+      ),
+    );
+    const ids = pubs.map((p) => p.deliveryIds[0]!);
+    // As two processes would: each sends its own batch, one forwards and one backwards.
+    type Req = {
+      workspaceId: string;
+      deliveryId: string;
+      step: number | null;
+      leaseMs: number;
+      token: string;
+    };
+    const leaseMany = (reqs: Req[]) =>
+      (
+        t.app.get(DeliveryRepository) as unknown as { leaseMany(r: Req[]): Promise<Array<unknown>> }
+      ).leaseMany(reqs);
+    const reqs = (order: string[]) =>
+      order.map((deliveryId) => ({
+        workspaceId: s.workspaceId,
+        deliveryId,
+        step: 0,
+        leaseMs: 60_000,
+        token: randomUUID(),
+      }));
+    const [forwards, backwards] = await Promise.all([
+      leaseMany(reqs(ids)),
+      leaseMany(reqs([...ids].reverse())),
+    ]);
+    const won = ids.map(
+      (_, i) => Number(forwards[i] !== null) + Number(backwards[ids.length - 1 - i] !== null),
+    );
+    expect(won.every((n) => n === 1)).toBe(true);
+  });
 });

@@ -74,4 +74,27 @@ describe('archiving Stripe events together (Postgres)', () => {
     expect(byId.get('evt_Group2')!.payload).toEqual({ id: 'evt_Group2', name: 'sanitized' });
     expect(byId.get('evt_Group1')!.payload).toEqual({ id: 'evt_Group1', n: 1 });
   });
+
+  it('two batches holding the same events in opposite orders do not deadlock', async () => {
+    // As two processes would: each sends its own batch; one has the keys forwards, one backwards.
+    const ids = Array.from({ length: 200 }, (_, i) => `evt_Order${String(i).padStart(3, '0')}`);
+    const batch = (order: string[]) => order.map((id) => event(id, `{"id":"${id}"}`));
+    const archiveMany = (events: NewArchivedEvent[]) =>
+      (
+        repo as unknown as { archiveMany(e: NewArchivedEvent[]): Promise<Array<{ inserted: boolean }>> }
+      ).archiveMany(events);
+    const [forwards, backwards] = await Promise.all([
+      archiveMany(batch(ids)),
+      archiveMany(batch([...ids].reverse())),
+    ]);
+    const insertedOnce = ids.map(
+      (_, i) => Number(forwards[i]!.inserted) + Number(backwards[ids.length - 1 - i]!.inserted),
+    );
+    expect(insertedOnce.every((n) => n === 1)).toBe(true);
+    const { rows } = await t.db.query(
+      `SELECT count(*)::int AS n FROM stripe_events WHERE integration_id = $1 AND event_id LIKE 'evt_Order%'`,
+      [integrationId],
+    );
+    expect(rows[0].n).toBe(200);
+  });
 });
