@@ -49,3 +49,16 @@ export const notFound = (what = 'resource'): AppError => new AppError('not_found
 
 export const validationFailed = (field: string, message: string): AppError =>
   new AppError('validation_failed', message, [{ field, message }]);
+
+/**
+ * Postgres' codes for a value it cannot store — an invalid or NUL byte, an unencodable character,
+ * a number out of any range, text that is not valid input for its type, nesting too deep. Caused
+ * by the input itself, so no retry can fix it: the client's error, never a 5xx.
+ */
+export const UNSTORABLE_VALUE_PG_CODES: ReadonlySet<string> = new Set([
+  '22021', // character_not_in_repertoire
+  '22P05', // untranslatable_character
+  '22003', // numeric_value_out_of_range
+  '22P02', // invalid_text_representation
+  '54001', // statement_too_complex (stack depth)
+]);

@@ -4,7 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
 import Stripe from 'stripe';
 import { SecretBox } from '../common/crypto/secret-box';
-import { AppError, notFound } from '../common/errors';
+import { AppError, UNSTORABLE_VALUE_PG_CODES, notFound } from '../common/errors';
 import { isId, newId } from '../common/ids';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { QUEUES } from '../common/queues';
@@ -175,11 +175,12 @@ export class StripeIngestionService {
           status: supportedType ? 'pending' : 'unsupported',
         })
         .catch((e: unknown) => {
-          // Nested deeper than Postgres' jsonb can hold (54001): no retry can fix it. Caught here
-          // rather than walking every event's depth on the hot path.
-          if ((e as { code?: string }).code !== '54001') throw e;
+          // Valid JSON that Postgres' jsonb cannot hold (nested too deep, a number beyond any
+          // range): no retry can fix it. Caught here rather than checked on every event.
+          const code = (e as { code?: string }).code;
+          if (code === undefined || !UNSTORABLE_VALUE_PG_CODES.has(code)) throw e;
           this.refuse(integrationId, 'invalid_payload');
-          throw new AppError('invalid_payload', 'the event is nested too deeply to archive');
+          throw new AppError('invalid_payload', 'the event holds values that cannot be archived');
         });
       const supported = isSupportedStripeEventType(archived.type);
       const typeLabel = supported ? archived.type : 'other';

@@ -105,7 +105,7 @@ describe('hostile input is refused in the contract shape, never a 500', () => {
     expect((await api.get('/v1/webhook-endpoints?limit=5')).status).toBe(200);
   });
 
-  it('answers a signed Stripe event with a NUL in its id or type, or nested absurdly deep, with invalid_payload', async () => {
+  it('answers a signed Stripe event with a NUL in its id or type, nested absurdly deep, or a number beyond any range, with invalid_payload', async () => {
     const send = (payload: string) =>
       request(t.url, 'POST', hookPath, undefined, {
         raw: payload,
@@ -126,6 +126,11 @@ describe('hostile input is refused in the contract shape, never a 500', () => {
       JSON.stringify({ ...base, id: 'evt_Hostile3', type: 'customer.created' }).replace(
         '"object":"customer"',
         `"object":"customer","metadata":${'['.repeat(20000)}${']'.repeat(20000)}`,
+      ),
+      // Valid JSON (JavaScript reads Infinity), beyond what Postgres' numeric can hold.
+      JSON.stringify({ ...base, id: 'evt_Hostile5', type: 'customer.created' }).replace(
+        '"object":"customer"',
+        '"object":"customer","balance":1e400000',
       ),
     ];
     for (const b of bodies) {

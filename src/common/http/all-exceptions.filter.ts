@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AppError } from '../errors';
+import { AppError, UNSTORABLE_VALUE_PG_CODES } from '../errors';
 import { codeForStatus, sendError } from './error-response';
 import { isTransientInfraError } from './infra-errors';
 
@@ -23,7 +23,7 @@ export function toAppError(exception: unknown): AppError {
   const pgCode =
     (exception as { driverError?: { code?: string }; code?: string })?.driverError?.code ??
     (exception as { code?: string })?.code;
-  if (pgCode === '22021' || pgCode === '22P05' || pgCode === '54001' || pgCode === '22P02') {
+  if (pgCode !== undefined && UNSTORABLE_VALUE_PG_CODES.has(pgCode)) {
     return new AppError('validation_failed', 'the request holds a value that cannot be stored');
   }
   if (exception instanceof RangeError && /call stack/i.test(exception.message)) {
