@@ -42,6 +42,8 @@ type SemaphoreRedis = Redis & {
 export interface Permit {
   readonly endpointId: string;
   readonly token: string;
+  /** When Redis granted it: after {@link PERMIT_MAX_HOLD_MS} it goes back at its next release. */
+  readonly grantedAt: number;
   expiresAt: number;
   idleSince: number;
 }
@@ -56,12 +58,19 @@ interface EndpointPermits {
 const PERMIT_SLACK_MS = 5_000;
 /** A permit nobody here has reused for this long goes back to Redis, for other workers. */
 export const PERMIT_IDLE_MS = 200;
+/**
+ * A permit held this long goes back to Redis when its attempt ends, even with more work here: a
+ * worker that joins while an endpoint is saturated gets its share within about a second, instead
+ * of waiting for the current holder's backlog to run out.
+ */
+export const PERMIT_MAX_HOLD_MS = 1_000;
 
 /**
  * The per-endpoint cap across every worker. A process keeps the permits it got from Redis and
  * reuses them locally while it has work for that endpoint, so a busy endpoint costs a Redis call
- * only when this process needs one more slot, or a reused permit needs a longer life; permits
- * idle for {@link PERMIT_IDLE_MS} are given back. Every attempt in flight holds its own permit, so
+ * only when this process needs one more slot, a reused permit needs a longer life, or a permit has
+ * been held for {@link PERMIT_MAX_HOLD_MS} (then it goes back, so other workers get their share);
+ * permits idle for {@link PERMIT_IDLE_MS} are given back too. Every attempt in flight holds its own permit, so
  * the cap holds across processes; a process that dies loses its permits when they expire.
  */
 @Injectable()
@@ -107,6 +116,7 @@ export class EndpointSemaphore {
       const permit: Permit = {
         endpointId,
         token: randomUUID(),
+        grantedAt: now,
         expiresAt: now + leaseMs + PERMIT_SLACK_MS,
         idleSince: 0,
       };
@@ -129,12 +139,16 @@ export class EndpointSemaphore {
     }
   }
 
-  /** The attempt is over: the permit waits here for the next attempt to the same endpoint. */
+  /** The attempt is over: the permit waits here for the next attempt to the same endpoint, or goes back. */
   release(permit: Permit): void {
     const s = this.stateOf(permit.endpointId);
     s.busy = Math.max(0, s.busy - 1);
-    if (permit.expiresAt <= Date.now()) {
+    const now = Date.now();
+    if (permit.expiresAt <= now || now - permit.grantedAt >= PERMIT_MAX_HOLD_MS) {
       this.forgetIfUnused(permit.endpointId, s);
+      if (permit.expiresAt > now) {
+        void this.redis.zrem(this.key(permit.endpointId), permit.token).catch(() => undefined);
+      }
       return;
     }
     permit.idleSince = Date.now();

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { EndpointSemaphore, PERMIT_IDLE_MS } from '../../src/delivery/endpoint-semaphore';
+import { EndpointSemaphore, PERMIT_IDLE_MS, PERMIT_MAX_HOLD_MS } from '../../src/delivery/endpoint-semaphore';
 import { redisUrlForWorker } from '../support/env';
 
 /**
@@ -114,5 +114,31 @@ describe('EndpointSemaphore (Redis)', () => {
     await a.releaseIdle();
     expect(await redisA.zcard(key())).toBe(0);
     expect(a.held(ep)).toEqual({ busy: 0, idle: 0 });
+  });
+
+  it('gives a permit held past the max hold back at its release, so a saturated endpoint is shared', async () => {
+    // `a` holds the only slot and always has more work for it; `b` asks between a's attempts.
+    let p = (await a.tryAcquire(ep, 1, LEASE))!;
+    const started = Date.now();
+    let bGot = null;
+    let refusedBefore = 0;
+    while (Date.now() - started < PERMIT_MAX_HOLD_MS + 2_000) {
+      a.release(p);
+      // Between two attempts of a's: the release went to Redis only once the hold was over.
+      await redisA.ping(); // a's connection has sent anything the release sent
+      bGot = await b.tryAcquire(ep, 1, LEASE);
+      if (bGot) break;
+      refusedBefore++;
+      p = (await a.tryAcquire(ep, 1, LEASE))!;
+      expect(p).not.toBeNull();
+      await sleep(20);
+    }
+    expect(bGot).not.toBeNull();
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(PERMIT_MAX_HOLD_MS);
+    expect(waited).toBeLessThan(PERMIT_MAX_HOLD_MS + 500);
+    expect(refusedBefore).toBeGreaterThan(10); // reused locally until then
+    expect(await a.tryAcquire(ep, 1, LEASE)).toBeNull(); // the cap still holds
+    b.release(bGot!);
   });
 });
