@@ -235,17 +235,25 @@ export class DeliveryRepository {
     }>(
       this.ds,
       'mk_delivery_lease_scheduled',
+      // SKIP LOCKED: a row another transaction holds (a duplicate job's lease, a cancellation) is
+      // not ours to take now, and never waiting keeps the endpoint read below as current as the
+      // lease: after a lock wait, Postgres would re-check the delivery row but read the endpoint
+      // from the statement's older snapshot.
       `WITH v AS (
            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[])
-             AS v(id, workspace_id, step, lease_ms, token))
+             AS v(id, workspace_id, step, lease_ms, token)),
+         owed AS (
+           SELECT d.id, v.token, v.lease_ms FROM v
+             JOIN webhook_deliveries d ON d.id = v.id AND d.workspace_id = v.workspace_id
+            WHERE d.status = 'pending' AND NOT d.is_test
+              AND (v.step IS NULL OR d.retry_step = v.step)
+              AND d.next_attempt_at <= now() + interval '1 second'
+              AND (d.lease_until IS NULL OR d.lease_until < now())
+              FOR UPDATE OF d SKIP LOCKED)
          UPDATE webhook_deliveries d
-            SET lease_until = now() + v.lease_ms * interval '1 millisecond', lease_token = v.token
-           FROM v, webhook_messages m
-         WHERE d.id = v.id AND d.workspace_id = v.workspace_id AND d.status = 'pending' AND NOT d.is_test
-           AND (v.step IS NULL OR d.retry_step = v.step)
-           AND d.next_attempt_at <= now() + interval '1 second'
-           AND (d.lease_until IS NULL OR d.lease_until < now())
-           AND m.id = d.message_id AND m.workspace_id = d.workspace_id
+            SET lease_until = now() + owed.lease_ms * interval '1 millisecond', lease_token = owed.token
+           FROM owed, webhook_messages m
+         WHERE d.id = owed.id AND m.id = d.message_id AND m.workspace_id = d.workspace_id
          RETURNING d.id, d.lease_token, d.endpoint_id, d.message_id, d.retry_step, m.body,
                    ${deliveryTargetSql('d.workspace_id', 'd.endpoint_id')} AS endpoint`,
       [

@@ -211,4 +211,43 @@ describe('leases and successes taken together (Postgres)', () => {
     );
     expect(won.every((n) => n === 1)).toBe(true);
   });
+
+  it('never waits on a delivery row another transaction holds, so the endpoint it reads is current', async () => {
+    const s = await signup(t.url);
+    const api = client(t.url, s.token);
+    const ep = await api.post('/v1/webhook-endpoints', {
+      url: 'https://old.example.com/hook',
+      status: 'active',
+    });
+    const pub = await t.app.get(WebhookPublisher).publish({
+      workspaceId: s.workspaceId,
+      type: 'testing.testEvent',
+      data: {},
+      idempotencyKey: `held-${randomUUID()}`,
+    });
+    const id = pub.deliveryIds[0]!;
+    const repo = t.app.get(DeliveryRepository);
+    // Someone holds the row (as a duplicate job's lease would) while the endpoint changes.
+    const holder = await t.db.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM webhook_deliveries WHERE id = $1 FOR UPDATE', [id]);
+      const meanwhile = repo.leaseScheduled(s.workspaceId, id, 0, 60_000, randomUUID());
+      const outcome = await Promise.race([
+        meanwhile.then((leased) => ({ leased })),
+        new Promise<'waited'>((r) => setTimeout(() => r('waited'), 2_000)),
+      ]);
+      if (outcome === 'waited') await holder.query('COMMIT'); // let it finish before failing
+      expect(outcome).toEqual({ leased: null }); // skipped, not waited for
+      expect(
+        (await api.patch(`/v1/webhook-endpoints/${ep.body.id}`, { url: 'https://new.example.com/hook' }))
+          .status,
+      ).toBe(200);
+      await holder.query('COMMIT').catch(() => undefined);
+    } finally {
+      holder.release();
+    }
+    const leased = await repo.leaseScheduled(s.workspaceId, id, 0, 60_000, randomUUID());
+    expect(leased!.endpoint!.url).toBe('https://new.example.com/hook');
+  });
 });
