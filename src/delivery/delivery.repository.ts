@@ -15,7 +15,7 @@ import {
 
 export const DELIVERY_CURSOR_SCOPE = 'webhook-deliveries';
 
-/** A sorted copy: batches that lock rows in one order cannot deadlock each other. */
+/** A sorted copy: batches that lock rows in one order cannot deadlock each other (successes). */
 function byKey<T>(items: T[], key: (t: T) => string): T[] {
   return [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
@@ -222,8 +222,6 @@ export class DeliveryRepository {
   );
 
   private async leaseMany(requests: LeaseRequest[]): Promise<Array<LeasedDelivery | null>> {
-    // Rows are locked in the order of the arrays (the plan walks them): one order for every batch.
-    const items = byKey(requests, (r) => r.deliveryId);
     const rows = await hotQuery<{
       id: string;
       lease_token: string;
@@ -238,7 +236,7 @@ export class DeliveryRepository {
       // SKIP LOCKED: a row another transaction holds (a duplicate job's lease, a cancellation) is
       // not ours to take now, and never waiting keeps the endpoint read below as current as the
       // lease: after a lock wait, Postgres would re-check the delivery row but read the endpoint
-      // from the statement's older snapshot.
+      // from the statement's older snapshot. Never waiting, two batches cannot deadlock either.
       `WITH v AS (
            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[])
              AS v(id, workspace_id, step, lease_ms, token)),
@@ -257,11 +255,11 @@ export class DeliveryRepository {
          RETURNING d.id, d.lease_token, d.endpoint_id, d.message_id, d.retry_step, m.body,
                    ${deliveryTargetSql('d.workspace_id', 'd.endpoint_id')} AS endpoint`,
       [
-        items.map((i) => i.deliveryId),
-        items.map((i) => i.workspaceId),
-        items.map((i) => i.step),
-        items.map((i) => Math.round(i.leaseMs)),
-        items.map((i) => i.token),
+        requests.map((i) => i.deliveryId),
+        requests.map((i) => i.workspaceId),
+        requests.map((i) => i.step),
+        requests.map((i) => Math.round(i.leaseMs)),
+        requests.map((i) => i.token),
       ],
     );
     const byId = new Map(rows.map((r) => [r.id, r]));

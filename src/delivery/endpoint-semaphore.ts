@@ -151,7 +151,7 @@ export class EndpointSemaphore {
       }
       return;
     }
-    permit.idleSince = Date.now();
+    permit.idleSince = now;
     s.idle.push(permit);
     if (!s.trim) s.trim = this.scheduleTrim(permit.endpointId, s, PERMIT_IDLE_MS);
   }

@@ -16,6 +16,9 @@ export interface IntegrationForIngestion {
   signingSecretEncrypted: string | null;
 }
 
+/** An archived event's identity: (integration, Stripe event id). */
+const archiveKey = (integrationId: string, eventId: string): string => `${integrationId}\u0000${eventId}`;
+
 export interface NewArchivedEvent {
   id: string;
   integrationId: string;
@@ -146,7 +149,7 @@ export class StripeIntegrationRepository {
 
   private readonly archives = new Batcher<NewArchivedEvent, ArchiveOutcome>(
     (events) => this.archiveMany(events),
-    { maxBatch: 100, maxInFlight: 2, key: (e) => `${e.integrationId}\u0000${e.eventId}` },
+    { maxBatch: 100, maxInFlight: 2, key: (e) => archiveKey(e.integrationId, e.eventId) },
   );
 
   private async archiveMany(events: NewArchivedEvent[]): Promise<ArchiveOutcome[]> {
@@ -181,14 +184,13 @@ export class StripeIntegrationRepository {
         events.map((e) => e.status),
       ],
     );
-    const key = (integrationId: string, eventId: string) => `${integrationId}\u0000${eventId}`;
     const found = new Map<string, ArchiveOutcome>(
       inserted.map((r) => [
-        key(r.integration_id, r.event_id),
+        archiveKey(r.integration_id, r.event_id),
         { id: r.id, type: r.type, status: r.status, inserted: true },
       ]),
     );
-    const repeats = events.filter((e) => !found.has(key(e.integrationId, e.eventId)));
+    const repeats = events.filter((e) => !found.has(archiveKey(e.integrationId, e.eventId)));
     if (repeats.length > 0) {
       // ON CONFLICT waited for any concurrent insert of the same key to commit, so it is readable now.
       const earlier = await hotQuery<Row>(
@@ -200,7 +202,7 @@ export class StripeIntegrationRepository {
         [repeats.map((e) => e.integrationId), repeats.map((e) => e.eventId)],
       );
       for (const r of earlier) {
-        found.set(key(r.integration_id, r.event_id), {
+        found.set(archiveKey(r.integration_id, r.event_id), {
           id: r.id,
           type: r.type,
           status: r.status,
@@ -209,7 +211,7 @@ export class StripeIntegrationRepository {
       }
     }
     return events.map((e) => {
-      const outcome = found.get(key(e.integrationId, e.eventId));
+      const outcome = found.get(archiveKey(e.integrationId, e.eventId));
       if (!outcome) throw new Error('archived stripe event vanished after a conflict');
       return outcome;
     });
